@@ -1,0 +1,24 @@
+// Role checks used by @Authorized resolvers. No or an unknown key → UNAUTHENTICATED; a valid key
+// of a role that may not perform the operation → FORBIDDEN. ADMIN may do everything ANALYST may.
+import { type AuthChecker } from 'type-graphql';
+import { ForbiddenError, UnauthenticatedError } from '../errors/domain-errors.js';
+import { type RequestContext } from '../http/request-context.js';
+import { type Principal, Role } from './principal.js';
+
+export function assertRole(principal: Principal, allowed: readonly Role[]): void {
+  if (principal.kind === 'anonymous') {
+    throw new UnauthenticatedError('This operation needs an API key: send `Authorization: Bearer <key>`');
+  }
+  if (principal.kind === 'invalid-key') {
+    throw new UnauthenticatedError('The API key is not valid');
+  }
+  const effective = principal.role === Role.ADMIN ? [Role.ADMIN, Role.ANALYST] : [principal.role];
+  if (!allowed.some((role) => effective.includes(role))) {
+    throw new ForbiddenError(`This operation needs the ${allowed.join(' or ')} role`);
+  }
+}
+
+export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, roles) => {
+  assertRole(context.principal, roles);
+  return true;
+};

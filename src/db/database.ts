@@ -1,0 +1,61 @@
+// Opens the database the configuration names: the Postgres server at DATABASE_URL, or an embedded
+// PGlite (with pgvector) persisted under DATA_DIR. Both are driven through the same `pg.Pool`
+// interface and `@prisma/adapter-pg`, so every query and migration runs the same code path.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type DatabaseKind = 'embedded' | 'server';
+
+export type DatabaseTarget =
+  | { readonly kind: 'embedded'; readonly dataDir: string }
+  | { readonly kind: 'server'; readonly url: string; readonly poolSize: number };
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: PrismaClient;
+  /** The raw pool, for the migration runner (multi-statement scripts) and bulk loaders. */
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** `memory://` keeps an embedded database in memory (tests); anything else is a directory. */
+export const IN_MEMORY = 'memory://';
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (target.kind === 'server') {
+    const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize });
+    return wrap('server', pool, async () => pool.end());
+  }
+  if (target.dataDir !== IN_MEMORY) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
+  const pgConfig = createPgConfig(pglite);
+  // node-postgres passes a query's custom type parsers as `types` to Parse, where the wire
+  // protocol expects parameter type OIDs; its own serializer tolerates that, PGlite's does not.
+  const connection = pgConfig.connection as unknown as { parse(query: { types?: unknown }): void };
+  const parse = connection.parse.bind(connection);
+  connection.parse = (query) => parse({ ...query, types: Array.isArray(query.types) ? query.types : undefined });
+  // PGlite is one session: the pool holds exactly one client, for ever.
+  const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
+  return wrap('embedded', pool, async () => {
+    await pool.end();
+    await pglite.close();
+  });
+}
+
+function wrap(kind: DatabaseKind, pool: pg.Pool, closePool: () => Promise<void>): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind,
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await closePool();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Errors services throw. Each carries a stable code; src/errors/error-formatter.ts is the one place
+// that turns them into GraphQL errors with `extensions.code`.
+
+export enum ErrorCode {
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  MODEL_UNAVAILABLE = 'MODEL_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra, client-safe details copied into `extensions`. */
+  readonly details: Readonly<Record<string, unknown>> = {};
+}
+
+/** One invalid field of a request. `field` is a path such as `inputs[2].attributes[0].value`. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  override readonly details: { field: string; problems: readonly FieldProblem[] };
+
+  constructor(readonly problems: readonly FieldProblem[]) {
+    const [first] = problems;
+    if (!first) throw new TypeError('ValidationError needs at least one problem');
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
+    super(`${first.field}: ${first.message}${more}`);
+    this.details = { field: first.field, problems };
+  }
+
+  static single(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = ErrorCode.NOT_FOUND;
+  override readonly details: { field?: string; id: string };
+
+  constructor(entity: string, id: string, field?: string) {
+    super(`${entity} ${JSON.stringify(id)} does not exist`);
+    this.details = field ? { field, id } : { id };
+  }
+}
+
+export class ProductNotFoundError extends NotFoundError {
+  constructor(id: string, field = 'id') {
+    super('Product', id, field);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = ErrorCode.UNAUTHENTICATED;
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = ErrorCode.FORBIDDEN;
+}
+
+export class ModelUnavailableError extends DomainError {
+  readonly code = ErrorCode.MODEL_UNAVAILABLE;
+  override readonly details: { modelId: string; installCommand: string };
+
+  constructor(modelId: string, reason: string) {
+    const installCommand = `npm run models:download ${modelId}`;
+    super(`Model ${modelId} is not available (${reason}); install it with \`${installCommand}\``);
+    this.details = { modelId, installCommand };
+  }
+}

@@ -1,0 +1,44 @@
+// Entry point of `npm start`: configuration, database (embedded PGlite unless DATABASE_URL is
+// set), migrations, demo catalogue, HTTP.
+import 'reflect-metadata';
+import { loadConfig } from './config.js';
+import { openMigratedDatabase } from './db/bootstrap.js';
+import { createLogger } from './logger.js';
+import { seedDemoCatalogue } from '../seeds/seed-demo.js';
+import { createApp } from './server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openMigratedDatabase(config, logger);
+  const app = await createApp({ config, database, logger });
+  if (config.seedDemo && database.kind === 'embedded') {
+    const added = await seedDemoCatalogue(app.services.products, { onlyIfEmpty: true });
+    if (added > 0) logger.info({ products: added }, 'seeded the demo catalogue into the empty embedded database');
+  }
+  const { url } = await app.listen();
+  logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void app
+      .stop()
+      .then(() => database.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures (bad configuration, a failing migration) end the process with their reason.
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,242 @@
+// The rules of the product catalogue: validation of every field before anything is written,
+// all-or-nothing bulk ingest, and cursor pagination.
+import { type FieldProblem, ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
+import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
+import { decodeCursor, encodeCursor, UUID } from './product-cursor.js';
+import {
+  DEFAULT_CURRENCY,
+  type NewProductInput,
+  type Product,
+  type ProductChanges,
+  type ProductDraft,
+  type ProductFilter,
+  type ProductRecord,
+  type ProductUpdateInput,
+} from './product.model.js';
+import { type ProductRepository } from './product.repository.js';
+import { checkFields } from './product.validation.js';
+
+export interface ProductLimits {
+  readonly maxBulkProducts: number;
+}
+
+export interface ProductConnectionResult {
+  readonly edges: ReadonlyArray<{ readonly cursor: string; readonly node: Product }>;
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly totalCount: number;
+}
+
+export const PAGE_SIZE_DEFAULT = 20;
+export const PAGE_SIZE_MAX = 100;
+
+export class ProductService {
+  constructor(
+    private readonly products: ProductRepository,
+    private readonly attributeVectors: AttributeVectorService,
+    private readonly limits: ProductLimits,
+  ) {}
+
+  toProduct(record: ProductRecord): Product {
+    const { attributeScores, ...rest } = record;
+    return { ...rest, attributes: this.attributeVectors.toScores(attributeScores) };
+  }
+
+  /** Malformed ids cannot name a product: a clear BAD_USER_INPUT rather than a database error. */
+  assertProductId(id: string, field: string): void {
+    if (!UUID.test(id)) throw ValidationError.single(field, `${JSON.stringify(id)} is not a product id (a UUID)`);
+  }
+
+  async getById(id: string): Promise<Product | null> {
+    if (!UUID.test(id)) return null;
+    const record = await this.products.findById(id);
+    return record ? this.toProduct(record) : null;
+  }
+
+  async requireById(id: string, field = 'id'): Promise<Product> {
+    this.assertProductId(id, field);
+    const record = await this.products.findById(id);
+    if (!record) throw new ProductNotFoundError(id, field);
+    return this.toProduct(record);
+  }
+
+  async getBySku(sku: string): Promise<Product | null> {
+    const record = await this.products.findBySku(sku.trim());
+    return record ? this.toProduct(record) : null;
+  }
+
+  async list(
+    filter: ProductFilter | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<ProductConnectionResult> {
+    const pageSize = first ?? PAGE_SIZE_DEFAULT;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > PAGE_SIZE_MAX) {
+      throw ValidationError.single('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
+    }
+    this.validateFilter(filter, 'filter');
+    const page = await this.products.page(filter, {
+      first: pageSize,
+      after: after ? decodeCursor(after, 'after') : null,
+    });
+    const edges = page.items.map((record) => ({ cursor: encodeCursor(record), node: this.toProduct(record) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  validateFilter(filter: ProductFilter | null | undefined, field: string): void {
+    if (!filter) return;
+    const problems: FieldProblem[] = [];
+    for (const key of ['minPrice', 'maxPrice'] as const) {
+      const value = filter[key];
+      if (value != null && (!Number.isFinite(value) || value < 0)) {
+        problems.push({ field: `${field}.${key}`, message: 'must be a finite, non-negative number' });
+      }
+    }
+    if (filter.minPrice != null && filter.maxPrice != null && filter.minPrice > filter.maxPrice) {
+      problems.push({ field: `${field}.minPrice`, message: 'must not be greater than maxPrice' });
+    }
+    if (filter.categories && filter.categories.length > 100) {
+      problems.push({ field: `${field}.categories`, message: 'must list at most 100 categories' });
+    }
+    if (filter.nameContains != null && filter.nameContains.length > 200) {
+      problems.push({ field: `${field}.nameContains`, message: 'must be at most 200 characters' });
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  async count(): Promise<number> {
+    return this.products.count();
+  }
+
+  /** The inputs whose SKUs no stored product has. */
+  async withoutExistingSkus<T extends { readonly sku: string }>(inputs: readonly T[]): Promise<T[]> {
+    const taken = await this.products.existingSkus(inputs.map((input) => input.sku.trim()));
+    return inputs.filter((input) => !taken.has(input.sku.trim()));
+  }
+
+  async add(input: NewProductInput): Promise<Product> {
+    const [product] = await this.addMany([input], 'input');
+    return product!;
+  }
+
+  /** Validates every input first, then stores all of them in one statement, or none. */
+  async addMany(inputs: readonly NewProductInput[], field = 'inputs'): Promise<Product[]> {
+    if (inputs.length === 0) throw ValidationError.single(field, 'must hold at least one product');
+    if (inputs.length > this.limits.maxBulkProducts) {
+      throw ValidationError.single(
+        field,
+        `holds ${inputs.length} products; at most ${this.limits.maxBulkProducts} may be added in one request`,
+      );
+    }
+    const single = field === 'input';
+    const drafts = this.draftAll(inputs, (index) => (single ? field : `${field}[${index}]`));
+    await this.assertSkusAreNew(drafts, (index) => (single ? `${field}.sku` : `${field}[${index}].sku`));
+    const records = await this.products.createMany(drafts);
+    return records.map((record) => this.toProduct(record));
+  }
+
+  async update(id: string, input: ProductUpdateInput): Promise<Product> {
+    this.assertProductId(id, 'id');
+    const current = await this.products.findById(id);
+    if (!current) throw new ProductNotFoundError(id, 'id');
+    const problems: FieldProblem[] = [];
+    const nonNullable = ['sku', 'name', 'category', 'price', 'currency'] as const;
+    for (const key of nonNullable) {
+      if (input[key] === null) problems.push({ field: `input.${key}`, message: 'cannot be removed' });
+    }
+    const fields = checkFields(
+      {
+        sku: input.sku ?? undefined,
+        name: input.name ?? undefined,
+        description: input.description,
+        category: input.category ?? undefined,
+        price: input.price ?? undefined,
+        currency: input.currency ?? undefined,
+        imageUrl: input.imageUrl,
+      },
+      'input',
+      problems,
+    );
+    let attributeScores: number[] | undefined;
+    if (input.attributes) {
+      attributeScores = this.collect(problems, () =>
+        this.attributeVectors.toVector(input.attributes!, 'input.attributes', current.attributeScores),
+      );
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+    const changes: ProductChanges = {
+      ...fields,
+      ...(attributeScores ? { attributeScores } : {}),
+    };
+    if (changes.sku !== undefined && changes.sku !== current.sku) {
+      const taken = await this.products.existingSkus([changes.sku]);
+      if (taken.size > 0) throw ValidationError.single('input.sku', `SKU ${changes.sku} is already used by another product`);
+    }
+    return this.toProduct(await this.products.update(id, changes));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.assertProductId(id, 'id');
+    if (!(await this.products.delete(id))) throw new ProductNotFoundError(id, 'id');
+    return true;
+  }
+
+  private draftAll(inputs: readonly NewProductInput[], at: (index: number) => string): ProductDraft[] {
+    const problems: FieldProblem[] = [];
+    const drafts = inputs.map((input, index) => this.draft(input, at(index), problems));
+    const firstIndexOfSku = new Map<string, number>();
+    drafts.forEach((draft, index) => {
+      if (!draft) return;
+      const earlier = firstIndexOfSku.get(draft.sku);
+      if (earlier === undefined) firstIndexOfSku.set(draft.sku, index);
+      else problems.push({ field: `${at(index)}.sku`, message: `duplicates the SKU of ${at(earlier)} (${draft.sku})` });
+    });
+    if (problems.length > 0) throw new ValidationError(problems);
+    return drafts as ProductDraft[];
+  }
+
+  private draft(input: NewProductInput, at: string, problems: FieldProblem[]): ProductDraft | null {
+    const before = problems.length;
+    const fields = checkFields(
+      {
+        sku: input.sku,
+        name: input.name,
+        description: input.description ?? null,
+        category: input.category,
+        price: input.price,
+        currency: input.currency ?? DEFAULT_CURRENCY,
+        imageUrl: input.imageUrl ?? null,
+      },
+      at,
+      problems,
+    );
+    const attributeScores = this.collect(problems, () =>
+      this.attributeVectors.toVector(input.attributes, `${at}.attributes`),
+    );
+    if (problems.length > before || !attributeScores) return null;
+    return { ...fields, attributeScores } as ProductDraft;
+  }
+
+  private async assertSkusAreNew(drafts: readonly ProductDraft[], at: (index: number) => string): Promise<void> {
+    const taken = await this.products.existingSkus(drafts.map((draft) => draft.sku));
+    const problems = drafts.flatMap((draft, index) =>
+      taken.has(draft.sku) ? [{ field: at(index), message: `a product with SKU ${draft.sku} already exists` }] : [],
+    );
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  private collect<T>(problems: FieldProblem[], run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        problems.push(...error.problems);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}

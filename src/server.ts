@@ -1,0 +1,173 @@
+// Composition root: builds repositories, services and resolvers, and serves them over HTTP.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import depthLimit from 'graphql-depth-limit';
+import { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
+import { type Config } from './config.js';
+import { type Database } from './db/database.js';
+import { Migrator, readMigrations } from './db/migrator.js';
+import { AttributeAxisRepository } from './embeddings/attribute-axis.repository.js';
+import { AttributeAxisResolver } from './embeddings/attribute-axis.resolver.js';
+import { AttributeVectorService } from './embeddings/attribute-vector.service.js';
+import { errorLoggingPlugin, formatError } from './errors/error-formatter.js';
+import { buildGraphQLSchema } from './http/graphql-schema.js';
+import { complexityLimitPlugin } from './http/query-complexity.js';
+import { type RequestContext } from './http/request-context.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import { ProductRepository } from './products/product.repository.js';
+import { ProductResolver } from './products/product.resolver.js';
+import { ProductService } from './products/product.service.js';
+import { RecommendationRepository } from './recommendations/recommendation.repository.js';
+import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
+import { RecommendationService } from './recommendations/recommendation.service.js';
+
+export interface Services {
+  readonly products: ProductService;
+  readonly recommendations: RecommendationService;
+  readonly attributeVectors: AttributeVectorService;
+  readonly migrator: Migrator;
+}
+
+export interface App {
+  readonly services: Services;
+  readonly apollo: ApolloServer<RequestContext>;
+  readonly authenticator: ApiKeyAuthenticator;
+  readonly logger: Logger;
+  /** Context for an in-process operation, as the HTTP layer would build it. */
+  contextFor(authorization?: string): RequestContext;
+  listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
+  stop(): Promise<void>;
+}
+
+export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
+  const migrator = new Migrator(database.pool, readMigrations(MIGRATIONS_DIR), logger);
+  const attributeVectors = new AttributeVectorService(new AttributeAxisRepository(database.prisma));
+  await attributeVectors.load();
+  const products = new ProductService(new ProductRepository(database.prisma), attributeVectors, {
+    maxBulkProducts: config.limits.maxBulkProducts,
+  });
+  const recommendations = new RecommendationService(
+    new RecommendationRepository(database.prisma),
+    products,
+    attributeVectors,
+  );
+  return { products, recommendations, attributeVectors, migrator };
+}
+
+export async function createApp(options: { config: Config; database: Database; logger: Logger }): Promise<App> {
+  const { config, database, logger } = options;
+  const services = await createServices(database, config, logger);
+  const schema = await buildGraphQLSchema(
+    new Map<unknown, object>([
+      [ProductResolver, new ProductResolver(services.products)],
+      [AttributeAxisResolver, new AttributeAxisResolver(services.attributeVectors)],
+      [RecommendationResolver, new RecommendationResolver(services.recommendations)],
+    ]),
+  );
+  const authenticator = new ApiKeyAuthenticator(config.auth);
+  const expressApp = express();
+  const httpServer = createServer(expressApp);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    validationRules: [depthLimit(config.limits.maxQueryDepth)],
+    plugins: [
+      errorLoggingPlugin,
+      complexityLimitPlugin(schema, config.limits.maxQueryComplexity),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+
+  const contextFor = (authorization?: string, requestId: string = randomUUID(), requestLogger = logger): RequestContext => ({
+    requestId,
+    principal: authenticator.authenticate(authorization),
+    logger: requestLogger.child({ reqId: requestId }),
+  });
+
+  expressApp.disable('x-powered-by');
+  expressApp.use(
+    pinoHttp({
+      logger,
+      genReqId: (request, response) => {
+        const given = request.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        response.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' },
+    }),
+  );
+  expressApp.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  expressApp.get('/readyz', (_request, response) => {
+    void readiness(database, services.migrator).then(({ ready, ...details }) => {
+      response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...details });
+    });
+  });
+  expressApp.use(
+    '/graphql',
+    express.json({ limit: config.limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: ({ req }: { req: Request }) =>
+        Promise.resolve(contextFor(req.headers.authorization, String(req.id), req.log)),
+    }),
+  );
+  const bodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _request, response, next) => {
+    if (error.type === 'entity.too.large') {
+      response.status(413).json({
+        errors: [{ message: `Request body exceeds ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
+      return;
+    }
+    if (error.type === 'entity.parse.failed') {
+      response.status(400).json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    next(error);
+  };
+  expressApp.use(bodyErrors);
+
+  return {
+    services,
+    apollo,
+    authenticator,
+    logger,
+    contextFor: (authorization) => contextFor(authorization),
+    async listen(port = config.port, host = config.host) {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, resolve);
+      });
+      const address = httpServer.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      return { url: `http://${shownHost}:${address.port}/graphql`, server: httpServer };
+    },
+    async stop() {
+      // The drain plugin closes the HTTP server when it is listening.
+      await apollo.stop();
+    },
+  };
+}
+
+async function readiness(
+  database: Database,
+  migrator: Migrator,
+): Promise<{ ready: boolean; database: string; pendingMigrations?: readonly string[]; error?: string }> {
+  try {
+    await database.prisma.$queryRaw`SELECT 1`;
+    const { pending } = await migrator.status();
+    return { ready: pending.length === 0, database: database.kind, pendingMigrations: pending };
+  } catch (error) {
+    return { ready: false, database: database.kind, error: error instanceof Error ? error.message : String(error) };
+  }
+}
