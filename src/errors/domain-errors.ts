@@ -73,3 +73,14 @@ export class ModelUnavailableError extends DomainError {
     this.details = { modelId, installCommand };
   }
 }
+
+/** An image that cannot be fetched, decoded or accepted (BAD_USER_INPUT, naming the field). */
+export class InvalidImageError extends DomainError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  override readonly details: { field: string; reason: string };
+
+  constructor(field: string, reason: string, message: string) {
+    super(`${field}: ${message}`);
+    this.details = { field, reason };
+  }
+}

@@ -1,0 +1,65 @@
+// An in-process app on a fresh database, and a helper to run GraphQL operations against it the
+// way the HTTP layer would (same context, same error formatting).
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type App, createApp } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './databases.js';
+
+export const ADMIN_KEY = 'test-admin-key';
+export const ANALYST_KEY = 'test-analyst-key';
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: ReadonlyArray<{ message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestApp {
+  readonly app: App;
+  readonly db: TestDatabase;
+  readonly config: Config;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { key?: string | null },
+  ): Promise<GraphQLResult<T>>;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    ADMIN_API_KEYS: ADMIN_KEY,
+    ANALYST_API_KEYS: ANALYST_KEY,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+}
+
+export async function createTestApp(kind: TestDatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase(kind);
+  const config = testConfig(env);
+  const app = await createApp({ config, database: db.database, logger: createLogger('silent') });
+  return {
+    app,
+    db,
+    config,
+    async gql<T>(query: string, variables?: Record<string, unknown>, options: { key?: string | null } = {}) {
+      const key = options.key === undefined ? ADMIN_KEY : options.key;
+      const response = await app.apollo.executeOperation(
+        { query, ...(variables ? { variables } : {}) },
+        { contextValue: app.contextFor(key === null ? undefined : `Bearer ${key}`) },
+      );
+      if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+      return response.body.singleResult as GraphQLResult<T>;
+    },
+    async close() {
+      await app.stop();
+      await db.dispose();
+    },
+  };
+}
+
+/** The error codes of a result, in order. */
+export const errorCodes = (result: GraphQLResult<unknown>): unknown[] =>
+  (result.errors ?? []).map((error) => error.extensions?.['code']);
