@@ -6,10 +6,14 @@ import { MIGRATIONS_DIR } from '../paths.js';
 import { type Database, openDatabase } from './database.js';
 import { Migrator, readMigrations } from './migrator.js';
 
-export async function openMigratedDatabase(config: Config, logger: Logger): Promise<Database> {
+export async function openMigratedDatabase(
+  config: Pick<Config, 'database'>,
+  logger: Logger,
+  migrationsDir = MIGRATIONS_DIR,
+): Promise<Database> {
   const database = await openDatabase(config.database);
   try {
-    const applied = await new Migrator(database.pool, readMigrations(MIGRATIONS_DIR), logger).migrate();
+    const applied = await new Migrator(database.pool, readMigrations(migrationsDir), logger).migrate();
     logger.info({ database: database.kind, applied: applied.length }, 'database schema is up to date');
     return database;
   } catch (error) {
