@@ -2,9 +2,10 @@
 // prisma/schema.prisma against the database the migrations produce. The Prisma schema engine
 // (`prisma migrate diff`) is not available offline, so the comparison reads Prisma's own DMMF
 // (via its WASM schema library) and the migrated database's catalogue.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
+import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphQLSchema, printSdl } from '../src/http/graphql-schema.js';
 import { PROJECT_ROOT, SCHEMA_SDL_PATH } from '../src/paths.js';
@@ -12,6 +13,9 @@ import { createTestDatabase, type TestDatabase, testDatabaseKinds } from './supp
 
 interface DmmfField {
   name: string;
+  relationFromFields?: string[];
+  relationToFields?: string[];
+  relationOnDelete?: string;
   dbName?: string | null;
   kind: string;
   isList: boolean;
@@ -100,7 +104,11 @@ function expectedTables(): Map<string, Map<string, Column>> {
     const body = new RegExp(`model ${model.name} \\{([\\s\\S]*?)\\n\\}`).exec(schemaText)![1]!;
     for (const match of body.matchAll(/^\s*(\w+)\s+Unsupported\("([^"]+)"\)(\?)?([^\n]*)$/gm)) {
       const column = /@map\("([^"]+)"\)/.exec(match[4]!)?.[1] ?? match[1]!;
-      columns.set(column, { type: match[2]!, nullable: match[3] === '?', hasDefault: /@default\(/.test(match[4]!) });
+      columns.set(column, {
+        type: match[2]!,
+        nullable: match[3] === '?',
+        hasDefault: /@default\(/.test(match[4]!),
+      });
     }
     tables.set(model.dbName ?? model.name, columns);
   }
@@ -112,6 +120,15 @@ describe('GraphQL SDL', () => {
     const emitted = printSdl(await buildGraphQLSchema(new Map()));
     expect(readFileSync(SCHEMA_SDL_PATH, 'utf8')).toBe(emitted);
   });
+
+  it.each(readdirSync(join(PROJECT_ROOT, 'examples')).filter((file) => file.endsWith('.graphql')))(
+    'examples/%s is valid against the schema',
+    async (file) => {
+      const schema = await buildGraphQLSchema(new Map());
+      const document = parse(readFileSync(join(PROJECT_ROOT, 'examples', file), 'utf8'));
+      expect(validate(schema, document).map((error) => error.message)).toEqual([]);
+    },
+  );
 });
 
 describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s database', (kind) => {
@@ -122,7 +139,13 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
   afterAll(() => db.dispose());
 
   async function actualTables(): Promise<Map<string, Map<string, Column>>> {
-    const result = await db.database.pool.query<{ table: string; column: string; type: string; nullable: boolean; has_default: boolean }>(`
+    const result = await db.database.pool.query<{
+      table: string;
+      column: string;
+      type: string;
+      nullable: boolean;
+      has_default: boolean;
+    }>(`
       SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
              NOT a.attnotnull AS nullable, (d.adbin IS NOT NULL AND a.attgenerated = '') AS has_default
         FROM pg_attribute a
@@ -133,7 +156,9 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
     const tables = new Map<string, Map<string, Column>>();
     for (const row of result.rows) {
       if (!tables.has(row.table)) tables.set(row.table, new Map());
-      tables.get(row.table)!.set(row.column, { type: row.type, nullable: row.nullable, hasDefault: row.has_default });
+      tables
+        .get(row.table)!
+        .set(row.column, { type: row.type, nullable: row.nullable, hasDefault: row.has_default });
     }
     return tables;
   }
@@ -155,7 +180,14 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
       const kindOf = index.type === 'id' ? 'primary' : index.type === 'unique' ? 'unique' : 'index';
       return `${model.dbName ?? model.name}:${kindOf}:${index.fields.map((f) => columnName(model, f.name)).join(',')}`;
     });
-    const result = await db.database.pool.query<{ name: string; table: string; primary: boolean; unique: boolean; columns: string | null; expression: boolean }>(`
+    const result = await db.database.pool.query<{
+      name: string;
+      table: string;
+      primary: boolean;
+      unique: boolean;
+      columns: string | null;
+      expression: boolean;
+    }>(`
       SELECT i.relname AS name, t.relname AS table, x.indisprimary AS primary, x.indisunique AS unique,
              (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns,
@@ -167,7 +199,47 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
     expect(extras.map((row) => row.name).sort()).toEqual(Object.keys(INDEXES_BEYOND_PRISMA).sort());
     const actual = result.rows
       .filter((row) => !extras.includes(row))
-      .map((row) => `${row.table}:${row.primary ? 'primary' : row.unique ? 'unique' : 'index'}:${row.columns}`);
+      .map(
+        (row) => `${row.table}:${row.primary ? 'primary' : row.unique ? 'unique' : 'index'}:${row.columns}`,
+      );
     expect(actual.sort()).toEqual(expected.sort());
+  });
+
+  it('has the foreign keys (with their ON DELETE actions) the Prisma relations declare', async () => {
+    const { models } = prismaModels();
+    const tableOf = (name: string) => {
+      const model = models.find((m) => m.name === name)!;
+      return {
+        table: model.dbName ?? model.name,
+        column: (f: string) => model.fields.find((x) => x.name === f)!.dbName ?? f,
+      };
+    };
+    const onDelete: Record<string, string> = {
+      Cascade: 'c',
+      Restrict: 'r',
+      NoAction: 'a',
+      SetNull: 'n',
+      SetDefault: 'd',
+    };
+    const expected = models.flatMap((model) =>
+      model.fields
+        .filter(
+          (field) =>
+            field.kind === 'object' && field.relationFromFields && field.relationFromFields.length > 0,
+        )
+        .map((field) => {
+          const from = tableOf(model.name);
+          const to = tableOf(field.type);
+          return `${from.table}(${field.relationFromFields!.map(from.column).join(',')})->${to.table}(${field.relationToFields!.map(to.column).join(',')}) on delete ${onDelete[field.relationOnDelete ?? 'NoAction'] ?? '?'}`;
+        }),
+    );
+    const result = await db.database.pool.query<{ fk: string }>(`
+      SELECT format('%s(%s)->%s(%s) on delete %s', c.conrelid::regclass,
+               (SELECT string_agg(attname, ',' ORDER BY ord) FROM unnest(c.conkey) WITH ORDINALITY k(n, ord) JOIN pg_attribute ON attrelid = c.conrelid AND attnum = k.n),
+               c.confrelid::regclass,
+               (SELECT string_agg(attname, ',' ORDER BY ord) FROM unnest(c.confkey) WITH ORDINALITY k(n, ord) JOIN pg_attribute ON attrelid = c.confrelid AND attnum = k.n),
+               c.confdeltype) AS fk
+        FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`);
+    expect(result.rows.map((row) => row.fk).sort()).toEqual(expected.sort());
   });
 });
