@@ -14,7 +14,11 @@ describe('demo catalogue', () => {
 
   it('has plausible scores: whole numbers within 1–99 on the three demo axes', () => {
     for (const product of catalogue) {
-      expect(product.attributes.map((a) => a.axis)).toEqual(['value_for_money', 'customer_satisfaction', 'environmental_friendliness']);
+      expect(product.attributes.map((a) => a.axis)).toEqual([
+        'value_for_money',
+        'customer_satisfaction',
+        'environmental_friendliness',
+      ]);
       for (const { value } of product.attributes) {
         expect(Number.isInteger(value) && value >= 1 && value <= 99).toBe(true);
       }

@@ -10,7 +10,11 @@ export const EXAMPLE_PRODUCTS: readonly NewProductInput[] = [
   example('product3', 'Example product 3', [72, 99, 12]),
 ];
 
-function example(sku: string, name: string, [value, satisfaction, eco]: [number, number, number]): NewProductInput {
+function example(
+  sku: string,
+  name: string,
+  [value, satisfaction, eco]: [number, number, number],
+): NewProductInput {
   return {
     sku,
     name,
@@ -35,16 +39,66 @@ interface CategoryProfile {
 }
 
 const CATEGORIES: readonly CategoryProfile[] = [
-  { slug: 'headphones', nouns: ['Headphones', 'Earbuds', 'Headset'], priceRange: [19, 399], profile: [55, 70, 35] },
-  { slug: 'running-shoes', nouns: ['Runner', 'Trail Shoe', 'Racer'], priceRange: [45, 220], profile: [50, 72, 40] },
-  { slug: 'coffee-makers', nouns: ['Espresso Machine', 'Drip Brewer', 'French Press'], priceRange: [25, 900], profile: [60, 68, 45] },
-  { slug: 'backpacks', nouns: ['Daypack', 'Travel Pack', 'Laptop Backpack'], priceRange: [20, 260], profile: [62, 66, 55] },
-  { slug: 'smartwatches', nouns: ['Smartwatch', 'Fitness Band', 'Sport Watch'], priceRange: [49, 799], profile: [45, 64, 25] },
-  { slug: 'office-chairs', nouns: ['Task Chair', 'Ergonomic Chair', 'Stool'], priceRange: [60, 1400], profile: [48, 70, 42] },
-  { slug: 'water-bottles', nouns: ['Bottle', 'Insulated Flask', 'Tumbler'], priceRange: [8, 55], profile: [70, 74, 78] },
-  { slug: 't-shirts', nouns: ['Tee', 'Organic T-Shirt', 'Performance Shirt'], priceRange: [9, 70], profile: [66, 62, 50] },
-  { slug: 'bicycles', nouns: ['City Bike', 'Gravel Bike', 'E-Bike'], priceRange: [280, 4200], profile: [52, 76, 85] },
-  { slug: 'desk-lamps', nouns: ['Desk Lamp', 'LED Task Light', 'Clamp Lamp'], priceRange: [15, 320], profile: [64, 65, 58] },
+  {
+    slug: 'headphones',
+    nouns: ['Headphones', 'Earbuds', 'Headset'],
+    priceRange: [19, 399],
+    profile: [55, 70, 35],
+  },
+  {
+    slug: 'running-shoes',
+    nouns: ['Runner', 'Trail Shoe', 'Racer'],
+    priceRange: [45, 220],
+    profile: [50, 72, 40],
+  },
+  {
+    slug: 'coffee-makers',
+    nouns: ['Espresso Machine', 'Drip Brewer', 'French Press'],
+    priceRange: [25, 900],
+    profile: [60, 68, 45],
+  },
+  {
+    slug: 'backpacks',
+    nouns: ['Daypack', 'Travel Pack', 'Laptop Backpack'],
+    priceRange: [20, 260],
+    profile: [62, 66, 55],
+  },
+  {
+    slug: 'smartwatches',
+    nouns: ['Smartwatch', 'Fitness Band', 'Sport Watch'],
+    priceRange: [49, 799],
+    profile: [45, 64, 25],
+  },
+  {
+    slug: 'office-chairs',
+    nouns: ['Task Chair', 'Ergonomic Chair', 'Stool'],
+    priceRange: [60, 1400],
+    profile: [48, 70, 42],
+  },
+  {
+    slug: 'water-bottles',
+    nouns: ['Bottle', 'Insulated Flask', 'Tumbler'],
+    priceRange: [8, 55],
+    profile: [70, 74, 78],
+  },
+  {
+    slug: 't-shirts',
+    nouns: ['Tee', 'Organic T-Shirt', 'Performance Shirt'],
+    priceRange: [9, 70],
+    profile: [66, 62, 50],
+  },
+  {
+    slug: 'bicycles',
+    nouns: ['City Bike', 'Gravel Bike', 'E-Bike'],
+    priceRange: [280, 4200],
+    profile: [52, 76, 85],
+  },
+  {
+    slug: 'desk-lamps',
+    nouns: ['Desk Lamp', 'LED Task Light', 'Clamp Lamp'],
+    priceRange: [15, 320],
+    profile: [64, 65, 58],
+  },
 ];
 
 /** Brand tiers shift a category's profile: cheap-and-cheerful, mainstream, premium, eco. */
@@ -98,9 +152,14 @@ export function demoCatalogue(): NewProductInput[] {
         scores = category.profile.map((base, axis) => clampScore(base + tier.shift[axis]! + gaussian() * 8));
       } while (cosine(product1, scores) >= closestAllowed);
       const [low, high] = category.priceRange;
-      const price = Math.round((low + (high - low) * Math.min(1, Math.max(0, tier.price + (next() - 0.5) * 0.3))) * 100) / 100;
+      const price =
+        Math.round((low + (high - low) * Math.min(1, Math.max(0, tier.price + (next() - 0.5) * 0.3))) * 100) /
+        100;
       products.push({
-        sku: `${category.slug.toUpperCase().replace(/[^A-Z]/g, '').slice(0, 6)}-${String(index + 1).padStart(3, '0')}`,
+        sku: `${category.slug
+          .toUpperCase()
+          .replace(/[^A-Z]/g, '')
+          .slice(0, 6)}-${String(index + 1).padStart(3, '0')}`,
         name: `${brand} ${model} ${noun}`,
         description: `${noun} from ${brand}'s ${['budget', 'core', 'premium', 'eco'][index % TIERS.length]} range.`,
         category: category.slug,

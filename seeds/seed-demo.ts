@@ -5,7 +5,10 @@ import { demoCatalogue } from './demo-catalogue.js';
  * Adds the demo catalogue. With `onlyIfEmpty`, does nothing unless the catalogue is empty; otherwise
  * adds the demo products whose SKUs are not present yet. Returns how many products it added.
  */
-export async function seedDemoCatalogue(products: ProductService, options: { onlyIfEmpty: boolean }): Promise<number> {
+export async function seedDemoCatalogue(
+  products: ProductService,
+  options: { onlyIfEmpty: boolean },
+): Promise<number> {
   const existing = await products.count();
   if (options.onlyIfEmpty && existing > 0) return 0;
   const catalogue = demoCatalogue();

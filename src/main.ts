@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const app = await createApp({ config, database, logger });
   if (config.seedDemo && database.kind === 'embedded') {
     const added = await seedDemoCatalogue(app.services.products, { onlyIfEmpty: true });
-    if (added > 0) logger.info({ products: added }, 'seeded the demo catalogue into the empty embedded database');
+    if (added > 0)
+      logger.info({ products: added }, 'seeded the demo catalogue into the empty embedded database');
   }
   const { url } = await app.listen();
   logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);

@@ -61,7 +61,11 @@ export async function createServices(database: Database, config: Config, logger:
   return { products, recommendations, attributeVectors, migrator };
 }
 
-export async function createApp(options: { config: Config; database: Database; logger: Logger }): Promise<App> {
+export async function createApp(options: {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}): Promise<App> {
   const { config, database, logger } = options;
   const services = await createServices(database, config, logger);
   const schema = await buildGraphQLSchema(
@@ -87,7 +91,11 @@ export async function createApp(options: { config: Config; database: Database; l
   });
   await apollo.start();
 
-  const contextFor = (authorization?: string, requestId: string = randomUUID(), requestLogger = logger): RequestContext => ({
+  const contextFor = (
+    authorization?: string,
+    requestId: string = randomUUID(),
+    requestLogger = logger,
+  ): RequestContext => ({
     requestId,
     principal: authenticator.authenticate(authorization),
     logger: requestLogger.child({ reqId: requestId }),
@@ -119,18 +127,32 @@ export async function createApp(options: { config: Config; database: Database; l
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: ({ req }: { req: Request }) =>
-        Promise.resolve(contextFor(req.headers.authorization, String(req.id), req.log)),
+        Promise.resolve(contextFor(req.headers.authorization, req.id as string, req.log)),
     }),
   );
-  const bodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _request, response, next) => {
+  const bodyErrors: ErrorRequestHandler = (
+    error: { status?: number; type?: string; message?: string },
+    _request,
+    response,
+    next,
+  ) => {
     if (error.type === 'entity.too.large') {
       response.status(413).json({
-        errors: [{ message: `Request body exceeds ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        errors: [
+          {
+            message: `Request body exceeds ${config.limits.maxBodyBytes} bytes`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE' },
+          },
+        ],
       });
       return;
     }
     if (error.type === 'entity.parse.failed') {
-      response.status(400).json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      response
+        .status(400)
+        .json({
+          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+        });
       return;
     }
     next(error);
@@ -168,6 +190,10 @@ async function readiness(
     const { pending } = await migrator.status();
     return { ready: pending.length === 0, database: database.kind, pendingMigrations: pending };
   } catch (error) {
-    return { ready: false, database: database.kind, error: error instanceof Error ? error.message : String(error) };
+    return {
+      ready: false,
+      database: database.kind,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }

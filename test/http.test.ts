@@ -18,7 +18,8 @@ describe('HTTP service (embedded Postgres)', () => {
     db = await createTestDatabase('embedded');
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          logLines.push(JSON.parse(line) as Record<string, unknown>);
         callback();
       },
     });
@@ -45,7 +46,11 @@ describe('HTTP service (embedded Postgres)', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', database: 'embedded', pendingMigrations: [] });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      database: 'embedded',
+      pendingMigrations: [],
+    });
   });
 
   it('reports not ready (503) while a migration is pending', async () => {
@@ -71,8 +76,12 @@ describe('HTTP service (embedded Postgres)', () => {
     const response = await post({ query: '{ attributeAxes { name } }' }, { 'x-request-id': 'req-test-123' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('req-test-123');
-    expect(((await response.json()) as { data: { attributeAxes: unknown[] } }).data.attributeAxes).toHaveLength(3);
-    const logged = logLines.find((line) => (line['req'] as { id?: string } | undefined)?.id === 'req-test-123');
+    expect(
+      ((await response.json()) as { data: { attributeAxes: unknown[] } }).data.attributeAxes,
+    ).toHaveLength(3);
+    const logged = logLines.find(
+      (line) => (line['req'] as { id?: string } | undefined)?.id === 'req-test-123',
+    );
     expect(logged).toMatchObject({ msg: 'request completed', res: { statusCode: 200 } });
   });
 
@@ -81,18 +90,27 @@ describe('HTTP service (embedded Postgres)', () => {
       query: `mutation { addProduct(input: { sku: "HTTP-1", name: "n", category: "c", price: 1, attributes: [
         { axis: "value_for_money", value: 1 }, { axis: "customer_satisfaction", value: 2 }, { axis: "environmental_friendliness", value: 3 }] }) { sku } }`,
     };
-    const anonymous = (await (await post(mutation)).json()) as { errors: Array<{ extensions: { code: string } }> };
+    const anonymous = (await (await post(mutation)).json()) as {
+      errors: Array<{ extensions: { code: string } }>;
+    };
     expect(anonymous.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
-    const wrongScheme = (await (await post(mutation, { authorization: `Basic ${ADMIN_KEY}` })).json()) as { errors: Array<{ extensions: { code: string } }> };
+    const wrongScheme = (await (await post(mutation, { authorization: `Basic ${ADMIN_KEY}` })).json()) as {
+      errors: Array<{ extensions: { code: string } }>;
+    };
     expect(wrongScheme.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
-    const admin = (await (await post(mutation, { authorization: `Bearer ${ADMIN_KEY}` })).json()) as { data: { addProduct: { sku: string } } };
+    const admin = (await (await post(mutation, { authorization: `Bearer ${ADMIN_KEY}` })).json()) as {
+      data: { addProduct: { sku: string } };
+    };
     expect(admin.data.addProduct.sku).toBe('HTTP-1');
   });
 
   it('refuses an oversized body with 413 before parsing it', async () => {
     const response = await post({ query: `{ attributeAxes { name } } # ${'x'.repeat(5000)}` });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(
+      ((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions
+        .code,
+    ).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('refuses malformed JSON with 400', async () => {
@@ -102,7 +120,9 @@ describe('HTTP service (embedded Postgres)', () => {
 
   it('refuses queries nested deeper than the limit', async () => {
     const response = await post({ query: '{ products { edges { node { attributes { axis } } } } }' });
-    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    const body = (await response.json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
     expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(body.errors[0]!.message).toMatch(/exceeds maximum operation depth/);
   });
@@ -110,9 +130,17 @@ describe('HTTP service (embedded Postgres)', () => {
   it('hides unexpected errors behind INTERNAL_SERVER_ERROR and logs them with the request id', async () => {
     await db.database.pool.query(`ALTER TABLE product RENAME TO product_hidden`);
     try {
-      const response = await post({ query: '{ productBySku(sku: "x") { id } }' }, { 'x-request-id': 'req-broken' });
-      const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
-      expect(body.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      const response = await post(
+        { query: '{ productBySku(sku: "x") { id } }' },
+        { 'x-request-id': 'req-broken' },
+      );
+      const body = (await response.json()) as {
+        errors: Array<{ message: string; extensions: { code: string } }>;
+      };
+      expect(body.errors[0]).toMatchObject({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
       expect(JSON.stringify(body)).not.toMatch(/product_hidden|does not exist|prisma/i);
       expect(logLines.some((line) => line['reqId'] === 'req-broken' && line['level'] === 50)).toBe(true);
     } finally {

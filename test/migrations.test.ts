@@ -37,13 +37,21 @@ describe.each(testDatabaseKinds())('migrations on %s Postgres', (kind) => {
     const migrator = new Migrator(db.database.pool, migrations);
     expect((await migrator.status()).pending).toEqual(migrations.map((m) => m.name));
     expect(await migrator.migrate()).toEqual(migrations.map((m) => m.name));
-    const rows = await db.database.pool.query<{ migration_name: string; checksum: string; finished: boolean; applied_steps_count: number; rolled_back_at: Date | null }>(
+    const rows = await db.database.pool.query<{
+      migration_name: string;
+      checksum: string;
+      finished: boolean;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>(
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`,
     );
     expect(rows.rows).toEqual(
       migrations.map((m) => ({
         migration_name: m.name,
-        checksum: createHash('sha256').update(readFileSync(join(MIGRATIONS_DIR, m.name, 'migration.sql'))).digest('hex'),
+        checksum: createHash('sha256')
+          .update(readFileSync(join(MIGRATIONS_DIR, m.name, 'migration.sql')))
+          .digest('hex'),
         finished: true,
         applied_steps_count: 1,
         rolled_back_at: null,
@@ -55,7 +63,9 @@ describe.each(testDatabaseKinds())('migrations on %s Postgres', (kind) => {
   it('applying again is a no-op', async () => {
     const before = await db.database.pool.query(`SELECT * FROM "_prisma_migrations" ORDER BY id`);
     expect(await new Migrator(db.database.pool, migrations).migrate()).toEqual([]);
-    expect((await db.database.pool.query(`SELECT * FROM "_prisma_migrations" ORDER BY id`)).rows).toEqual(before.rows);
+    expect((await db.database.pool.query(`SELECT * FROM "_prisma_migrations" ORDER BY id`)).rows).toEqual(
+      before.rows,
+    );
   });
 
   it('a failing migration rolls back entirely and names the migration and the SQL error', async () => {
@@ -68,7 +78,9 @@ describe.each(testDatabaseKinds())('migrations on %s Postgres', (kind) => {
     expect(halfDone.rows[0]).toEqual({ absent: true });
     const axes = await db.database.pool.query(`SELECT count(*)::int AS n FROM attribute_axis`);
     expect(axes.rows[0]).toEqual({ n: 3 });
-    const recorded = await db.database.pool.query(`SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name LIKE '%broken'`);
+    const recorded = await db.database.pool.query(
+      `SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name LIKE '%broken'`,
+    );
     expect(recorded.rows[0]).toEqual({ n: 0 });
     expect((await migrator.status()).pending).toEqual(['99990101000000_broken']);
   });
@@ -79,14 +91,19 @@ describe('start-up with a failing migration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
     try {
       mkdirSync(join(dir, '20000101000000_bad_sql'));
-      writeFileSync(join(dir, '20000101000000_bad_sql', 'migration.sql'), 'CREATE TABLE t (id int);\nSELEC oops;\n');
+      writeFileSync(
+        join(dir, '20000101000000_bad_sql', 'migration.sql'),
+        'CREATE TABLE t (id int);\nSELEC oops;\n',
+      );
       const error = await openMigratedDatabase(
         { database: { kind: 'embedded', dataDir: IN_MEMORY } },
         createLogger('silent'),
         dir,
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
-      expect((error as Error).message).toMatch(/^Migration 20000101000000_bad_sql failed and was rolled back: syntax error at or near "SELEC"/);
+      expect((error as Error).message).toMatch(
+        /^Migration 20000101000000_bad_sql failed and was rolled back: syntax error at or near "SELEC"/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

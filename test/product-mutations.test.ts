@@ -2,7 +2,13 @@
 // field and leaves the database exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowCounts, testDatabaseKinds } from './support/databases.js';
-import { ANALYST_KEY, createTestApp, errorCodes, type GraphQLResult, type TestApp } from './support/test-app.js';
+import {
+  ANALYST_KEY,
+  createTestApp,
+  errorCodes,
+  type GraphQLResult,
+  type TestApp,
+} from './support/test-app.js';
 
 const ADD = `mutation ($input: ProductInput!) { addProduct(input: $input) { id sku name price currency category description attributes { axis value } } }`;
 const ADD_MANY = `mutation ($inputs: [ProductInput!]!) { addProducts(inputs: $inputs) { id sku } }`;
@@ -87,9 +93,17 @@ describe.each(testDatabaseKinds())('product mutations on %s Postgres', (kind) =>
     const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
       ['a score above 99', product('BAD-1', { attributes: scores(100, 1, 1) }), 'input.attributes[0].value'],
       ['a negative score', product('BAD-2', { attributes: scores(5, -1, 1) }), 'input.attributes[1].value'],
-      ['an unknown axis', product('BAD-3', { attributes: [...scores(1, 2, 3), { axis: 'durability', value: 4 }] }), 'input.attributes[3].axis'],
+      [
+        'an unknown axis',
+        product('BAD-3', { attributes: [...scores(1, 2, 3), { axis: 'durability', value: 4 }] }),
+        'input.attributes[3].axis',
+      ],
       ['a missing axis', product('BAD-4', { attributes: scores(1, 2, 3).slice(0, 2) }), 'input.attributes'],
-      ['a duplicated axis', product('BAD-5', { attributes: [...scores(1, 2, 3), { axis: 'value_for_money', value: 4 }] }), 'input.attributes[3].axis'],
+      [
+        'a duplicated axis',
+        product('BAD-5', { attributes: [...scores(1, 2, 3), { axis: 'value_for_money', value: 4 }] }),
+        'input.attributes[3].axis',
+      ],
       ['all-zero scores', product('BAD-6', { attributes: scores(0, 0, 0) }), 'input.attributes'],
       ['a negative price', product('BAD-7', { price: -1 }), 'input.price'],
       ['a price with fractions of a cent', product('BAD-8', { price: 1.001 }), 'input.price'],
@@ -112,7 +126,9 @@ describe.each(testDatabaseKinds())('product mutations on %s Postgres', (kind) =>
       const result = await t.gql(literal);
       expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']).toContain(errorCodes(result)[0]);
       expect(await rowCounts(t.db.database)).toEqual(before);
-      const scoreLiteral = literal.replace('price: 1e400', 'price: 1').replace('value: 1 }, { axis: "customer', 'value: 1e400 }, { axis: "customer');
+      const scoreLiteral = literal
+        .replace('price: 1e400', 'price: 1')
+        .replace('value: 1 }, { axis: "customer', 'value: 1e400 }, { axis: "customer');
       const scoreResult = await t.gql(scoreLiteral);
       expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']).toContain(errorCodes(scoreResult)[0]);
       expect(await rowCounts(t.db.database)).toEqual(before);
@@ -138,7 +154,12 @@ describe.each(testDatabaseKinds())('product mutations on %s Postgres', (kind) =>
     });
 
     it('a bulk request clashing with a stored SKU stores none of them', async () => {
-      await expectRefused(ADD_MANY, { inputs: [product('NEW-1'), product('EXISTING-1')] }, 'BAD_USER_INPUT', 'inputs[1].sku');
+      await expectRefused(
+        ADD_MANY,
+        { inputs: [product('NEW-1'), product('EXISTING-1')] },
+        'BAD_USER_INPUT',
+        'inputs[1].sku',
+      );
     });
 
     it('an oversized bulk request is refused', async () => {
@@ -148,16 +169,31 @@ describe.each(testDatabaseKinds())('product mutations on %s Postgres', (kind) =>
     });
 
     it('an update with a bad score changes nothing', async () => {
-      await expectRefused(UPDATE, { id: existingId, input: { attributes: [{ axis: 'customer_satisfaction', value: 99.5 }] } }, 'BAD_USER_INPUT', 'input.attributes[0].value');
+      await expectRefused(
+        UPDATE,
+        { id: existingId, input: { attributes: [{ axis: 'customer_satisfaction', value: 99.5 }] } },
+        'BAD_USER_INPUT',
+        'input.attributes[0].value',
+      );
     });
 
     it('an update of an unknown product is NOT_FOUND', async () => {
-      await expectRefused(UPDATE, { id: '00000000-0000-4000-8000-000000000001', input: { name: 'x' } }, 'NOT_FOUND', 'id');
+      await expectRefused(
+        UPDATE,
+        { id: '00000000-0000-4000-8000-000000000001', input: { name: 'x' } },
+        'NOT_FOUND',
+        'id',
+      );
     });
 
     it('an update to a taken SKU is refused', async () => {
       await t.gql(ADD, { input: product('TAKEN-1') });
-      await expectRefused(UPDATE, { id: existingId, input: { sku: 'TAKEN-1' } }, 'BAD_USER_INPUT', 'input.sku');
+      await expectRefused(
+        UPDATE,
+        { id: existingId, input: { sku: 'TAKEN-1' } },
+        'BAD_USER_INPUT',
+        'input.sku',
+      );
     });
 
     it('an update removing a required field is refused', async () => {
@@ -170,26 +206,46 @@ describe.each(testDatabaseKinds())('product mutations on %s Postgres', (kind) =>
   });
 
   it('updates only the given fields and recomputes the attribute vector', async () => {
-    const added = await t.gql<{ addProduct: { id: string } }>(ADD, { input: product('UPD-1', { attributes: scores(20, 30, 40) }) });
-    const id = added.data!.addProduct.id;
-    const result = await t.gql<{ updateProduct: { name: string; price: number; attributes: unknown } }>(UPDATE, {
-      id,
-      input: { price: 99.99, attributes: [{ axis: 'customer_satisfaction', value: 99 }] },
+    const added = await t.gql<{ addProduct: { id: string } }>(ADD, {
+      input: product('UPD-1', { attributes: scores(20, 30, 40) }),
     });
+    const id = added.data!.addProduct.id;
+    const result = await t.gql<{ updateProduct: { name: string; price: number; attributes: unknown } }>(
+      UPDATE,
+      {
+        id,
+        input: { price: 99.99, attributes: [{ axis: 'customer_satisfaction', value: 99 }] },
+      },
+    );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.updateProduct).toMatchObject({ name: 'Product UPD-1', price: 99.99, attributes: scores(20, 99, 40) });
-    const stored = await t.db.database.pool.query<{ v: string }>(`SELECT attribute_vector::text AS v FROM product WHERE id = $1`, [id]);
+    expect(result.data!.updateProduct).toMatchObject({
+      name: 'Product UPD-1',
+      price: 99.99,
+      attributes: scores(20, 99, 40),
+    });
+    const stored = await t.db.database.pool.query<{ v: string }>(
+      `SELECT attribute_vector::text AS v FROM product WHERE id = $1`,
+      [id],
+    );
     expect(stored.rows[0]!.v).toBe('[20,99,40]');
   });
 
   it('deletes a product, which then no longer appears in recommendations', async () => {
-    const a = await t.gql<{ addProduct: { id: string } }>(ADD, { input: product('DEL-A', { attributes: scores(1, 1, 98) }) });
-    const b = await t.gql<{ addProduct: { id: string } }>(ADD, { input: product('DEL-B', { attributes: scores(1, 2, 97) }) });
-    const before = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, { id: a.data!.addProduct.id });
+    const a = await t.gql<{ addProduct: { id: string } }>(ADD, {
+      input: product('DEL-A', { attributes: scores(1, 1, 98) }),
+    });
+    const b = await t.gql<{ addProduct: { id: string } }>(ADD, {
+      input: product('DEL-B', { attributes: scores(1, 2, 97) }),
+    });
+    const before = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, {
+      id: a.data!.addProduct.id,
+    });
     expect(before.data!.similarProducts[0]!.product.sku).toBe('DEL-B');
     const deleted = await t.gql<{ deleteProduct: boolean }>(DELETE, { id: b.data!.addProduct.id });
     expect(deleted.data!.deleteProduct).toBe(true);
-    const after = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, { id: a.data!.addProduct.id });
+    const after = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, {
+      id: a.data!.addProduct.id,
+    });
     expect(after.data!.similarProducts.map((row) => row.product.sku)).not.toContain('DEL-B');
   });
 

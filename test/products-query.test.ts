@@ -9,7 +9,10 @@ interface Page {
   products: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{ cursor: string; node: { id: string; sku: string; category: string; price: number; name: string } }>;
+    edges: Array<{
+      cursor: string;
+      node: { id: string; sku: string; category: string; price: number; name: string };
+    }>;
   };
 }
 
@@ -52,26 +55,41 @@ describe.each(testDatabaseKinds())('products query on %s Postgres', (kind) => {
     const filter = { category: 'bicycles', minPrice: 1000, maxPrice: 3000, nameContains: 'bike' };
     const result = await t.gql<Page>(PRODUCTS, { filter, first: 100 });
     const expected = catalogue.filter(
-      (p) => p.category === 'bicycles' && p.price >= 1000 && p.price <= 3000 && p.name.toLowerCase().includes('bike'),
+      (p) =>
+        p.category === 'bicycles' &&
+        p.price >= 1000 &&
+        p.price <= 3000 &&
+        p.name.toLowerCase().includes('bike'),
     );
     expect(expected.length).toBeGreaterThan(0);
     expect(result.data!.products.totalCount).toBe(expected.length);
-    expect(result.data!.products.edges.map((edge) => edge.node.sku).sort()).toEqual(expected.map((p) => p.sku).sort());
+    expect(result.data!.products.edges.map((edge) => edge.node.sku).sort()).toEqual(
+      expected.map((p) => p.sku).sort(),
+    );
   });
 
   it('filters by any of several categories', async () => {
-    const result = await t.gql<Page>(PRODUCTS, { filter: { categories: ['t-shirts', 'example'] }, first: 100 });
-    expect(result.data!.products.totalCount).toBe(catalogue.filter((p) => ['t-shirts', 'example'].includes(p.category)).length);
+    const result = await t.gql<Page>(PRODUCTS, {
+      filter: { categories: ['t-shirts', 'example'] },
+      first: 100,
+    });
+    expect(result.data!.products.totalCount).toBe(
+      catalogue.filter((p) => ['t-shirts', 'example'].includes(p.category)).length,
+    );
   });
 
   it('finds products by id and by SKU, and answers null for unknown ones', async () => {
-    const bySku = await t.gql<{ productBySku: { id: string; name: string } }>(`{ productBySku(sku: "product3") { id name } }`);
+    const bySku = await t.gql<{ productBySku: { id: string; name: string } }>(
+      `{ productBySku(sku: "product3") { id name } }`,
+    );
     expect(bySku.data!.productBySku.name).toBe('Example product 3');
     const byId = await t.gql<{ product: { sku: string } }>(`query ($id: ID!) { product(id: $id) { sku } }`, {
       id: bySku.data!.productBySku.id,
     });
     expect(byId.data!.product.sku).toBe('product3');
-    const unknown = await t.gql(`{ a: productBySku(sku: "nope") { id } b: product(id: "00000000-0000-4000-8000-000000000000") { id } c: product(id: "x") { id } }`);
+    const unknown = await t.gql(
+      `{ a: productBySku(sku: "nope") { id } b: product(id: "00000000-0000-4000-8000-000000000000") { id } c: product(id: "x") { id } }`,
+    );
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data).toEqual({ a: null, b: null, c: null });
   });
@@ -89,16 +107,19 @@ describe.each(testDatabaseKinds())('products query on %s Postgres', (kind) => {
   });
 
   it('refuses a query whose complexity would dump the catalogue in one call', async () => {
-    const aliases = Array.from({ length: 10 }, (_, i) => `p${i}: products(first: 100) { edges { node { id name attributes { axis value } } } }`);
+    const aliases = Array.from(
+      { length: 10 },
+      (_, i) => `p${i}: products(first: 100) { edges { node { id name attributes { axis value } } } }`,
+    );
     const result = await t.gql(`{ ${aliases.join(' ')} }`);
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     expect(result.errors![0]!.message).toMatch(/complexity/);
   });
 
   it('lists the attribute axes in vector order', async () => {
-    const result = await t.gql<{ attributeAxes: Array<{ name: string; position: number; minValue: number; maxValue: number }> }>(
-      `{ attributeAxes { name position minValue maxValue } }`,
-    );
+    const result = await t.gql<{
+      attributeAxes: Array<{ name: string; position: number; minValue: number; maxValue: number }>;
+    }>(`{ attributeAxes { name position minValue maxValue } }`);
     expect(result.data!.attributeAxes).toEqual([
       { name: 'value_for_money', position: 0, minValue: 0, maxValue: 99 },
       { name: 'customer_satisfaction', position: 1, minValue: 0, maxValue: 99 },

@@ -20,18 +20,18 @@ describe.each(testDatabaseKinds())('similarProducts on %s Postgres', (kind) => {
 
   beforeAll(async () => {
     t = await createTestApp(kind);
-    const added = await t.gql<{ addProducts: Array<{ id: string; sku: string }> }>(ADD, { inputs: EXAMPLE_PRODUCTS });
+    const added = await t.gql<{ addProducts: Array<{ id: string; sku: string }> }>(ADD, {
+      inputs: EXAMPLE_PRODUCTS,
+    });
     expect(added.errors).toBeUndefined();
     ids = Object.fromEntries(added.data!.addProducts.map((p) => [p.sku, p.id]));
   });
   afterAll(() => t.close());
 
   it("reproduces the design's example: product2 (0.9993) ranks above product3 (0.7383) for product1", async () => {
-    const result = await t.gql<{ similarProducts: Array<{ score: number; distance: number; product: { sku: string } }> }>(
-      SIMILAR,
-      { id: ids['product1'] },
-      { key: null },
-    );
+    const result = await t.gql<{
+      similarProducts: Array<{ score: number; distance: number; product: { sku: string } }>;
+    }>(SIMILAR, { id: ids['product1'] }, { key: null });
     expect(result.errors).toBeUndefined();
     const rows = result.data!.similarProducts;
     expect(rows.map((row) => row.product.sku)).toEqual(['product2', 'product3']);
@@ -42,7 +42,10 @@ describe.each(testDatabaseKinds())('similarProducts on %s Postgres', (kind) => {
   });
 
   it('excludes the product itself and honours k', async () => {
-    const result = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, { id: ids['product3'], k: 1 });
+    const result = await t.gql<{ similarProducts: Array<{ product: { sku: string } }> }>(SIMILAR, {
+      id: ids['product3'],
+      k: 1,
+    });
     expect(result.data!.similarProducts.map((row) => row.product.sku)).toEqual(['product1']);
   });
 
@@ -61,17 +64,25 @@ describe.each(testDatabaseKinds())('similarProducts on %s Postgres', (kind) => {
   });
 
   it('ranks by vector norm (the squared sum of the scores) and by a weighted sum of axes', async () => {
-    const byNorm = await t.gql<{ rankProducts: Array<{ rank: number; score: number; product: { sku: string } }> }>(
-      `{ rankProducts(k: 3) { rank score product { sku } } }`,
-    );
-    expect(byNorm.data!.rankProducts.map((row) => row.product.sku)).toEqual(['product3', 'product2', 'product1']);
+    const byNorm = await t.gql<{
+      rankProducts: Array<{ rank: number; score: number; product: { sku: string } }>;
+    }>(`{ rankProducts(k: 3) { rank score product { sku } } }`);
+    expect(byNorm.data!.rankProducts.map((row) => row.product.sku)).toEqual([
+      'product3',
+      'product2',
+      'product1',
+    ]);
     expect(byNorm.data!.rankProducts[0]!.score).toBeCloseTo(Math.hypot(72, 99, 12), 3);
 
     const byEco = await t.gql<{ rankProducts: Array<{ score: number; product: { sku: string } }> }>(
       `{ rankProducts(by: WEIGHTED_SUM, weights: [{ axis: "environmental_friendliness", weight: 1 }, { axis: "value_for_money", weight: 0.5 }], k: 3) { score product { sku } } }`,
     );
     // eco + 0.5 × value: product2 42 + 10.5, product1 40 + 10, product3 12 + 36.
-    expect(byEco.data!.rankProducts.map((row) => row.product.sku)).toEqual(['product2', 'product1', 'product3']);
+    expect(byEco.data!.rankProducts.map((row) => row.product.sku)).toEqual([
+      'product2',
+      'product1',
+      'product3',
+    ]);
     expect(byEco.data!.rankProducts.map((row) => row.score)).toEqual([52.5, 50, 48]);
   });
 });

@@ -38,7 +38,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   // protocol expects parameter type OIDs; its own serializer tolerates that, PGlite's does not.
   const connection = pgConfig.connection as unknown as { parse(query: { types?: unknown }): void };
   const parse = connection.parse.bind(connection);
-  connection.parse = (query) => parse({ ...query, types: Array.isArray(query.types) ? query.types : undefined });
+  connection.parse = (query) =>
+    parse({ ...query, types: Array.isArray(query.types) ? query.types : undefined });
   // PGlite is one session: the pool holds exactly one client, for ever.
   const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
   return wrap('embedded', pool, async () => {

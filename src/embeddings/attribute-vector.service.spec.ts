@@ -10,7 +10,10 @@ const axes = [
 ];
 
 async function service(dimension = 3): Promise<AttributeVectorService> {
-  const repository = { findAll: () => Promise.resolve(axes), vectorDimension: () => Promise.resolve(dimension) };
+  const repository = {
+    findAll: () => Promise.resolve(axes),
+    vectorDimension: () => Promise.resolve(dimension),
+  };
   const vectors = new AttributeVectorService(repository as unknown as AttributeAxisRepository);
   await vectors.load();
   return vectors;
@@ -44,7 +47,9 @@ describe('AttributeVectorService', () => {
 
   it('merges a partial update over the current vector', async () => {
     const vectors = await service();
-    expect(vectors.toVector([{ axis: 'customer_satisfaction', value: 99 }], 'a', [1, 2, 3])).toEqual([1, 99, 3]);
+    expect(vectors.toVector([{ axis: 'customer_satisfaction', value: 99 }], 'a', [1, 2, 3])).toEqual([
+      1, 99, 3,
+    ]);
   });
 
   it('reports every problem with its path', async () => {

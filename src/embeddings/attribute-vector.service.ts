@@ -77,7 +77,8 @@ export class AttributeVectorService {
     if (problems.length === 0 && vector.every((value) => value === 0)) {
       problems.push({
         field,
-        message: 'an attribute vector of all zeros has no direction, so cosine similarity is undefined for it',
+        message:
+          'an attribute vector of all zeros has no direction, so cosine similarity is undefined for it',
       });
     }
     if (problems.length > 0) throw new ValidationError(problems);

@@ -87,7 +87,12 @@ export type ModelManifest = z.infer<typeof manifestSchema>;
 /** Every file a model needs, in download order. */
 export function modelFiles(spec: ModelSpec): ModelFile[] {
   if (spec.kind === 'cnn') return [spec.file];
-  return [spec.vision.file, spec.text.file, spec.text.tokenizer.files.tokenizer, spec.text.tokenizer.files.config];
+  return [
+    spec.vision.file,
+    spec.text.file,
+    spec.text.tokenizer.files.tokenizer,
+    spec.text.tokenizer.files.config,
+  ];
 }
 
 export class ModelRegistry {
@@ -113,7 +118,10 @@ export class ModelRegistry {
 
   get(id: string): ModelSpec {
     const model = this.find(id);
-    if (!model) throw new Error(`Unknown model ${JSON.stringify(id)}; the manifest has: ${this.models.map((m) => m.id).join(', ')}`);
+    if (!model)
+      throw new Error(
+        `Unknown model ${JSON.stringify(id)}; the manifest has: ${this.models.map((m) => m.id).join(', ')}`,
+      );
     return model;
   }
 }

@@ -7,10 +7,10 @@ import { type GraphQLFormattedError } from 'graphql';
 import { type RequestContext } from '../http/request-context.js';
 import { DomainError, ErrorCode } from './domain-errors.js';
 
-function isClientError(formatted: GraphQLFormattedError, original: unknown): boolean {
-  if (original instanceof DomainError) return true;
-  const code = formatted.extensions?.['code'];
-  return typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+/** Codes GraphQL and Apollo assign themselves (GRAPHQL_PARSE_FAILED, BAD_USER_INPUT …) are safe to show. */
+function hasClientCode(extensions: Readonly<Record<string, unknown>> | undefined): boolean {
+  const code: unknown = extensions?.['code'];
+  return typeof code === 'string' && code !== String(ErrorCode.INTERNAL_SERVER_ERROR);
 }
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -22,10 +22,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof DomainError) {
     return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
   }
-  if (isClientError(formatted, original)) {
+  if (hasClientCode(formatted.extensions)) {
     return { message: formatted.message, ...where, extensions: { code: formatted.extensions?.['code'] } };
   }
-  return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  return {
+    message: 'Internal server error',
+    ...where,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
 }
 
 export const errorLoggingPlugin: ApolloServerPlugin<RequestContext> = {
@@ -35,10 +39,11 @@ export const errorLoggingPlugin: ApolloServerPlugin<RequestContext> = {
         for (const error of errors) {
           const original = unwrapResolverError(error);
           if (original instanceof DomainError) continue;
-          if (typeof error.extensions['code'] === 'string' && error.extensions['code'] !== ErrorCode.INTERNAL_SERVER_ERROR) {
-            continue;
-          }
-          contextValue.logger.error({ err: original, path: error.path }, 'unexpected error while resolving a request');
+          if (hasClientCode(error.extensions)) continue;
+          contextValue.logger.error(
+            { err: original, path: error.path },
+            'unexpected error while resolving a request',
+          );
         }
         return Promise.resolve();
       },

@@ -8,7 +8,11 @@ import { ProductResolver } from '../products/product.resolver.js';
 import { RecommendationResolver } from '../recommendations/recommendation.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, AttributeAxisResolver, RecommendationResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [
+  ProductResolver,
+  AttributeAxisResolver,
+  RecommendationResolver,
+];
 
 export type ResolverInstances = ReadonlyMap<unknown, object>;
 
@@ -16,7 +20,10 @@ export async function buildGraphQLSchema(instances: ResolverInstances): Promise<
   const container: ContainerType = {
     get(someClass) {
       const instance = instances.get(someClass);
-      if (!instance) throw new Error(`No instance registered for resolver ${String((someClass as { name?: string }).name)}`);
+      if (!instance)
+        throw new Error(
+          `No instance registered for resolver ${String((someClass as { name?: string }).name)}`,
+        );
       return instance;
     },
   };

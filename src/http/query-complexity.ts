@@ -17,7 +17,8 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
 /** Complexity of a list field whose size is the argument `argName` (or `fallback`). */
 export function listComplexity(argName: string, fallback: number): ComplexityEstimator {
   return ({ args, childComplexity }) => {
-    const size = typeof args[argName] === 'number' ? (args[argName] as number) : fallback;
+    const requested: unknown = args[argName];
+    const size = typeof requested === 'number' ? requested : fallback;
     return 1 + Math.max(1, size) * Math.max(1, childComplexity);
   };
 }

@@ -32,7 +32,8 @@ export function filterToWhere(filter: ProductFilter | null | undefined): Prisma.
   if (!filter) return {};
   const where: Prisma.ProductWhereInput[] = [];
   if (filter.category != null) where.push({ category: filter.category });
-  if (filter.categories && filter.categories.length > 0) where.push({ category: { in: [...filter.categories] } });
+  if (filter.categories && filter.categories.length > 0)
+    where.push({ category: { in: [...filter.categories] } });
   if (filter.minPrice != null) where.push({ price: { gte: filter.minPrice } });
   if (filter.maxPrice != null) where.push({ price: { lte: filter.maxPrice } });
   if (filter.nameContains) where.push({ name: { contains: filter.nameContains, mode: 'insensitive' } });
@@ -62,7 +63,10 @@ export class ProductRepository {
   }
 
   async existingSkus(skus: readonly string[]): Promise<Set<string>> {
-    const rows = await this.prisma.product.findMany({ where: { sku: { in: [...skus] } }, select: { sku: true } });
+    const rows = await this.prisma.product.findMany({
+      where: { sku: { in: [...skus] } },
+      select: { sku: true },
+    });
     return new Set(rows.map((row) => row.sku));
   }
 
@@ -110,7 +114,8 @@ export class ProductRepository {
       const bySku = new Map(rows.map((row) => [row.sku, toRecord(row)]));
       return drafts.map((draft) => bySku.get(draft.sku)!);
     } catch (error) {
-      if (isUniqueViolation(error)) throw ValidationError.single('sku', 'a product with this SKU already exists');
+      if (isUniqueViolation(error))
+        throw ValidationError.single('sku', 'a product with this SKU already exists');
       throw error;
     }
   }
@@ -124,7 +129,8 @@ export class ProductRepository {
       });
       return toRecord(row);
     } catch (error) {
-      if (isUniqueViolation(error)) throw ValidationError.single('input.sku', 'a product with this SKU already exists');
+      if (isUniqueViolation(error))
+        throw ValidationError.single('input.sku', 'a product with this SKU already exists');
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
         throw new ProductNotFoundError(id);
       }

@@ -22,7 +22,8 @@ export class ProductResolver {
   @Query(() => ProductConnection, { complexity: listComplexity('first', 20) })
   products(
     @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1–100 (default 20).' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1–100 (default 20).' })
+    first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
     return this.productService.list(filter, first, after);

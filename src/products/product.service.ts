@@ -43,7 +43,8 @@ export class ProductService {
 
   /** Malformed ids cannot name a product: a clear BAD_USER_INPUT rather than a database error. */
   assertProductId(id: string, field: string): void {
-    if (!UUID.test(id)) throw ValidationError.single(field, `${JSON.stringify(id)} is not a product id (a UUID)`);
+    if (!UUID.test(id))
+      throw ValidationError.single(field, `${JSON.stringify(id)} is not a product id (a UUID)`);
   }
 
   async getById(id: string): Promise<Product | null> {
@@ -78,7 +79,10 @@ export class ProductService {
       first: pageSize,
       after: after ? decodeCursor(after, 'after') : null,
     });
-    const edges = page.items.map((record) => ({ cursor: encodeCursor(record), node: this.toProduct(record) }));
+    const edges = page.items.map((record) => ({
+      cursor: encodeCursor(record),
+      node: this.toProduct(record),
+    }));
     return {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
@@ -173,7 +177,8 @@ export class ProductService {
     };
     if (changes.sku !== undefined && changes.sku !== current.sku) {
       const taken = await this.products.existingSkus([changes.sku]);
-      if (taken.size > 0) throw ValidationError.single('input.sku', `SKU ${changes.sku} is already used by another product`);
+      if (taken.size > 0)
+        throw ValidationError.single('input.sku', `SKU ${changes.sku} is already used by another product`);
     }
     return this.toProduct(await this.products.update(id, changes));
   }
@@ -192,7 +197,11 @@ export class ProductService {
       if (!draft) return;
       const earlier = firstIndexOfSku.get(draft.sku);
       if (earlier === undefined) firstIndexOfSku.set(draft.sku, index);
-      else problems.push({ field: `${at(index)}.sku`, message: `duplicates the SKU of ${at(earlier)} (${draft.sku})` });
+      else
+        problems.push({
+          field: `${at(index)}.sku`,
+          message: `duplicates the SKU of ${at(earlier)} (${draft.sku})`,
+        });
     });
     if (problems.length > 0) throw new ValidationError(problems);
     return drafts as ProductDraft[];
@@ -217,13 +226,18 @@ export class ProductService {
       this.attributeVectors.toVector(input.attributes, `${at}.attributes`),
     );
     if (problems.length > before || !attributeScores) return null;
-    return { ...fields, attributeScores } as ProductDraft;
+    return { ...fields, attributeScores };
   }
 
-  private async assertSkusAreNew(drafts: readonly ProductDraft[], at: (index: number) => string): Promise<void> {
+  private async assertSkusAreNew(
+    drafts: readonly ProductDraft[],
+    at: (index: number) => string,
+  ): Promise<void> {
     const taken = await this.products.existingSkus(drafts.map((draft) => draft.sku));
     const problems = drafts.flatMap((draft, index) =>
-      taken.has(draft.sku) ? [{ field: at(index), message: `a product with SKU ${draft.sku} already exists` }] : [],
+      taken.has(draft.sku)
+        ? [{ field: at(index), message: `a product with SKU ${draft.sku} already exists` }]
+        : [],
     );
     if (problems.length > 0) throw new ValidationError(problems);
   }

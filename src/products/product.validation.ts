@@ -5,7 +5,8 @@ import { type FieldProblem } from '../errors/domain-errors.js';
 
 const MAX_PRICE = 9_999_999_999.99; // numeric(12, 2)
 
-const hasAtMostTwoDecimals = (value: number): boolean => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6;
+const hasAtMostTwoDecimals = (value: number): boolean =>
+  Math.abs(value * 100 - Math.round(value * 100)) < 1e-6;
 
 export const productFieldRules = {
   sku: z
@@ -13,7 +14,10 @@ export const productFieldRules = {
     .trim()
     .min(1, 'must not be empty')
     .max(64, 'must be at most 64 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'may hold letters, digits and . _ - / (starting with a letter or digit)'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/,
+      'may hold letters, digits and . _ - / (starting with a letter or digit)',
+    ),
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   description: z.string().trim().max(5000, 'must be at most 5000 characters').nullable(),
   category: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
@@ -48,7 +52,8 @@ export function checkFields<T extends Partial<Record<ProductField, unknown>>>(
     const result = rule.safeParse(value);
     if (result.success) out[key] = result.data;
     else {
-      for (const issue of result.error.issues) problems.push({ field: `${prefix}.${key}`, message: issue.message });
+      for (const issue of result.error.issues)
+        problems.push({ field: `${prefix}.${key}`, message: issue.message });
     }
   }
   return out as never;

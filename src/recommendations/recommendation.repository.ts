@@ -39,7 +39,10 @@ export class RecommendationRepository {
   }
 
   /** The k products with the largest inner product with `weights` (one weight per axis). */
-  async topByWeightedSum(weights: readonly number[], k: number): Promise<Array<{ record: ProductRecord; score: number }>> {
+  async topByWeightedSum(
+    weights: readonly number[],
+    k: number,
+  ): Promise<Array<{ record: ProductRecord; score: number }>> {
     const rows = await this.prisma.$queryRaw<Array<ProductSqlRow & { score: number }>>`
       SELECT ${PRODUCT_COLUMNS}, -(p.attribute_vector <#> ${vectorLiteral(weights)}::vector) AS score
         FROM product p
@@ -48,4 +51,3 @@ export class RecommendationRepository {
     return rows.map((row) => ({ record: rowToRecord(row), score: Number(row.score) }));
   }
 }
-

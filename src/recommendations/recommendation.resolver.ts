@@ -9,7 +9,8 @@ export class RecommendationResolver {
   constructor(private readonly recommendations: RecommendationService) {}
 
   @Query(() => [ScoredProduct], {
-    description: 'The k products most similar to a product (itself excluded), by cosine similarity in one space.',
+    description:
+      'The k products most similar to a product (itself excluded), by cosine similarity in one space.',
     complexity: listComplexity('k', 10),
   })
   similarProducts(

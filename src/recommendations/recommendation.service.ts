@@ -63,7 +63,11 @@ export class RecommendationService {
     } else {
       rows = await this.repository.topByWeightedSum(this.weightVector(weights), limit);
     }
-    return rows.map(({ record, score }, index) => ({ product: this.products.toProduct(record), rank: index + 1, score }));
+    return rows.map(({ record, score }, index) => ({
+      product: this.products.toProduct(record),
+      rank: index + 1,
+      score,
+    }));
   }
 
   private weightVector(weights: readonly AttributeWeight[] | null | undefined): number[] {
@@ -82,9 +86,15 @@ export class RecommendationService {
           message: `unknown attribute axis ${JSON.stringify(weight.axis)}; known axes: ${axes.map((a) => a.name).join(', ')}`,
         });
       } else if (seen.has(weight.axis)) {
-        problems.push({ field: `weights[${index}].axis`, message: `axis ${weight.axis} is given more than once` });
+        problems.push({
+          field: `weights[${index}].axis`,
+          message: `axis ${weight.axis} is given more than once`,
+        });
       } else if (!Number.isFinite(weight.weight) || Math.abs(weight.weight) > 1e6) {
-        problems.push({ field: `weights[${index}].weight`, message: 'must be a finite number between -1e6 and 1e6' });
+        problems.push({
+          field: `weights[${index}].weight`,
+          message: 'must be a finite number between -1e6 and 1e6',
+        });
       } else {
         vector[position] = weight.weight;
       }
