@@ -148,11 +148,9 @@ export async function createApp(options: {
       return;
     }
     if (error.type === 'entity.parse.failed') {
-      response
-        .status(400)
-        .json({
-          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-        });
+      response.status(400).json({
+        errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+      });
       return;
     }
     next(error);
