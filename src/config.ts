@@ -1,5 +1,6 @@
 // Parses and validates the environment once. Nothing else in the service reads process.env.
 import { z } from 'zod';
+import { fromProjectRoot } from './paths.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -36,6 +37,25 @@ const configSchema = z.object({
   MAX_BULK_PRODUCTS: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
+  MODELS_DIR: z.string().default('models'),
+  MODELS_MANIFEST: z.string().optional(),
+  /** Empty disables the space. */
+  IMAGE_MODEL: z.string().default('resnet50-v1-7'),
+  CLIP_MODEL: z.string().default('clip-vit-base-patch32'),
+  MODELS_AUTO_DOWNLOAD: booleanFromEnv.default(true),
+  MODELS_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  MODEL_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
+  IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  IMAGE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  IMAGE_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  /** Hosts or IPs image URLs may use even when they are private or loopback (tests, intranets). */
+  IMAGE_FETCH_ALLOW_HOSTS: keyList,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -55,6 +75,23 @@ export interface Config {
     readonly maxBulkProducts: number;
     readonly maxQueryComplexity: number;
     readonly maxQueryDepth: number;
+  };
+  readonly models: {
+    readonly directory: string;
+    readonly manifestPath: string;
+    readonly imageModelId: string | null;
+    readonly clipModelId: string | null;
+    readonly autoDownload: boolean;
+    readonly baseUrl: string | undefined;
+    readonly threads: number | undefined;
+  };
+  readonly images: {
+    readonly maxBytes: number;
+    readonly maxPixels: number;
+    readonly totalTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+    readonly maxRedirects: number;
+    readonly allowedHosts: readonly string[];
   };
 }
 
@@ -82,6 +119,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBulkProducts: raw.MAX_BULK_PRODUCTS,
       maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
       maxQueryDepth: raw.MAX_QUERY_DEPTH,
+    },
+    models: {
+      directory: fromProjectRoot(raw.MODELS_DIR),
+      manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),
+      imageModelId: raw.IMAGE_MODEL.trim() || null,
+      clipModelId: raw.CLIP_MODEL.trim() || null,
+      autoDownload: raw.MODELS_AUTO_DOWNLOAD,
+      baseUrl: raw.MODELS_BASE_URL,
+      threads: raw.MODEL_THREADS,
+    },
+    images: {
+      maxBytes: raw.IMAGE_MAX_BYTES,
+      maxPixels: raw.IMAGE_MAX_PIXELS,
+      totalTimeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS,
+      connectTimeoutMs: raw.IMAGE_CONNECT_TIMEOUT_MS,
+      maxRedirects: raw.IMAGE_FETCH_MAX_REDIRECTS,
+      allowedHosts: raw.IMAGE_FETCH_ALLOW_HOSTS,
     },
   };
 }

@@ -2,6 +2,7 @@
 // set), migrations, demo catalogue, HTTP.
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
+import { ModelState } from './embeddings/embedding-engine.js';
 import { openMigratedDatabase } from './db/bootstrap.js';
 import { createLogger } from './logger.js';
 import { seedDemoCatalogue } from '../seeds/seed-demo.js';
@@ -19,6 +20,19 @@ async function main(): Promise<void> {
   }
   const { url } = await app.listen();
   logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);
+  for (const model of await app.services.models.statuses()) {
+    if (model.configured && model.state === ModelState.MISSING) {
+      logger.warn(
+        { modelId: model.id },
+        `model ${model.id} is not installed (${model.reason}); install it with \`${model.installCommand}\``,
+      );
+    }
+  }
+  // Background work: never delays serving, never stops the service when it fails.
+  if (config.models.autoDownload) void app.services.models.downloadMissing();
+  void app.services.spaces
+    .ensureIndexes()
+    .catch((error: unknown) => logger.error({ err: error }, 'creating vector indexes failed'));
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -5,6 +5,8 @@ import { type AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import DataLoader from 'dataloader';
+import { fetch as undiciFetch } from 'undici';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import depthLimit from 'graphql-depth-limit';
 import { type Logger } from 'pino';
@@ -17,6 +19,22 @@ import { AttributeAxisRepository } from './embeddings/attribute-axis.repository.
 import { AttributeAxisResolver } from './embeddings/attribute-axis.resolver.js';
 import { AttributeVectorService } from './embeddings/attribute-vector.service.js';
 import { errorLoggingPlugin, formatError } from './errors/error-formatter.js';
+import { ClassificationRepository } from './classification/classification.repository.js';
+import { ClassificationResolver } from './classification/classification.resolver.js';
+import { ClassificationService } from './classification/classification.service.js';
+import { EmbeddingRepository } from './embeddings/embedding.repository.js';
+import { EmbeddingSpaceRepository } from './embeddings/embedding-space.repository.js';
+import { EmbeddingSpaceService } from './embeddings/embedding-space.service.js';
+import { ImageLoader } from './embeddings/image-loader.js';
+import { ImagePreprocessor } from './embeddings/image-preprocessor.js';
+import { ModelDownloader } from './embeddings/model-downloader.js';
+import { ModelRegistry } from './embeddings/model-manifest.js';
+import { OnnxModelProvider } from './embeddings/model-provider.js';
+import { ModelResolver } from './embeddings/model.resolver.js';
+import { ProductFieldsResolver } from './products/product-fields.resolver.js';
+import { ProductMediaService } from './products/product-media.service.js';
+import { SearchResolver } from './recommendations/search.resolver.js';
+import { SearchService } from './recommendations/search.service.js';
 import { buildGraphQLSchema } from './http/graphql-schema.js';
 import { complexityLimitPlugin } from './http/query-complexity.js';
 import { type RequestContext } from './http/request-context.js';
@@ -31,7 +49,13 @@ import { RecommendationService } from './recommendations/recommendation.service.
 export interface Services {
   readonly products: ProductService;
   readonly recommendations: RecommendationService;
+  readonly search: SearchService;
+  readonly classification: ClassificationService;
   readonly attributeVectors: AttributeVectorService;
+  readonly spaces: EmbeddingSpaceService;
+  readonly media: ProductMediaService;
+  readonly models: OnnxModelProvider;
+  readonly embeddings: EmbeddingRepository;
   readonly migrator: Migrator;
 }
 
@@ -50,15 +74,71 @@ export async function createServices(database: Database, config: Config, logger:
   const migrator = new Migrator(database.pool, readMigrations(MIGRATIONS_DIR), logger);
   const attributeVectors = new AttributeVectorService(new AttributeAxisRepository(database.prisma));
   await attributeVectors.load();
-  const products = new ProductService(new ProductRepository(database.prisma), attributeVectors, {
-    maxBulkProducts: config.limits.maxBulkProducts,
+
+  const preprocessor = new ImagePreprocessor({ maxPixels: config.images.maxPixels });
+  const models = new OnnxModelProvider(
+    ModelRegistry.fromFile(config.models.manifestPath),
+    preprocessor,
+    // undici's own fetch: importing undici (the image loader does) replaces the global dispatcher
+    // that Node's bundled fetch would otherwise use with one of a different undici version.
+    new ModelDownloader({
+      modelsDir: config.models.directory,
+      baseUrl: config.models.baseUrl,
+      fetch: undiciFetch,
+    }),
+    {
+      modelsDir: config.models.directory,
+      imageModelId: config.models.imageModelId,
+      clipModelId: config.models.clipModelId,
+      threads: config.models.threads,
+    },
+    logger,
+  );
+  const imageLoader = new ImageLoader({
+    maxBytes: config.images.maxBytes,
+    maxPixels: config.images.maxPixels,
+    connectTimeoutMs: config.images.connectTimeoutMs,
+    totalTimeoutMs: config.images.totalTimeoutMs,
+    maxRedirects: config.images.maxRedirects,
+    allowPrivateNetworks: config.images.allowedHosts,
   });
+  const embeddings = new EmbeddingRepository(database.prisma);
+  const spaces = new EmbeddingSpaceService(new EmbeddingSpaceRepository(database.prisma), embeddings, models);
+  await spaces.reconcile();
+  const media = new ProductMediaService(imageLoader, preprocessor, models, spaces, logger);
+  const products = new ProductService(
+    new ProductRepository(database.prisma),
+    attributeVectors,
+    { maxBulkProducts: config.limits.maxBulkProducts },
+    media,
+  );
   const recommendations = new RecommendationService(
     new RecommendationRepository(database.prisma),
     products,
     attributeVectors,
+    embeddings,
+    spaces,
   );
-  return { products, recommendations, attributeVectors, migrator };
+  const search = new SearchService(recommendations, embeddings, models, imageLoader, preprocessor);
+  const classification = new ClassificationService(
+    new ClassificationRepository(database.prisma),
+    models,
+    recommendations,
+    products,
+    search,
+  );
+  return {
+    products,
+    recommendations,
+    search,
+    classification,
+    attributeVectors,
+    spaces,
+    media,
+    models,
+    embeddings,
+    migrator,
+  };
 }
 
 export async function createApp(options: {
@@ -73,6 +153,10 @@ export async function createApp(options: {
       [ProductResolver, new ProductResolver(services.products)],
       [AttributeAxisResolver, new AttributeAxisResolver(services.attributeVectors)],
       [RecommendationResolver, new RecommendationResolver(services.recommendations)],
+      [ProductFieldsResolver, new ProductFieldsResolver()],
+      [SearchResolver, new SearchResolver(services.search)],
+      [ClassificationResolver, new ClassificationResolver(services.classification)],
+      [ModelResolver, new ModelResolver(services.models)],
     ]),
   );
   const authenticator = new ApiKeyAuthenticator(config.auth);
@@ -99,6 +183,12 @@ export async function createApp(options: {
     requestId,
     principal: authenticator.authenticate(authorization),
     logger: requestLogger.child({ reqId: requestId }),
+    loaders: {
+      embeddingStatus: new DataLoader(async (ids: readonly string[]) => {
+        const statuses = await services.spaces.statuses(ids);
+        return ids.map((id) => statuses.get(id) ?? []);
+      }),
+    },
   });
 
   expressApp.disable('x-powered-by');
@@ -175,6 +265,7 @@ export async function createApp(options: {
     async stop() {
       // The drain plugin closes the HTTP server when it is listening.
       await apollo.stop();
+      await services.models.close();
     },
   };
 }

@@ -6,12 +6,20 @@ import { authChecker } from '../auth/authorization.js';
 import { AttributeAxisResolver } from '../embeddings/attribute-axis.resolver.js';
 import { ProductResolver } from '../products/product.resolver.js';
 import { RecommendationResolver } from '../recommendations/recommendation.resolver.js';
+import { ClassificationResolver } from '../classification/classification.resolver.js';
+import { ModelResolver } from '../embeddings/model.resolver.js';
+import { ProductFieldsResolver } from '../products/product-fields.resolver.js';
+import { SearchResolver } from '../recommendations/search.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
   ProductResolver,
+  ProductFieldsResolver,
   AttributeAxisResolver,
   RecommendationResolver,
+  SearchResolver,
+  ClassificationResolver,
+  ModelResolver,
 ];
 
 export type ResolverInstances = ReadonlyMap<unknown, object>;

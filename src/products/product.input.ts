@@ -1,4 +1,5 @@
 import { Field, Float, InputType } from 'type-graphql';
+import { ImageInput } from '../embeddings/image.input.js';
 
 @InputType()
 export class AttributeScoreInput {
@@ -34,6 +35,12 @@ export class ProductInput {
 
   @Field(() => [AttributeScoreInput], { description: 'One score for every attribute axis.' })
   attributes!: AttributeScoreInput[];
+
+  @Field(() => ImageInput, {
+    nullable: true,
+    description: 'A photo to store and embed with every configured model (IMAGE and CLIP).',
+  })
+  image?: ImageInput | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their values.' })
@@ -64,6 +71,12 @@ export class ProductUpdateInput {
     description: 'Scores to change; axes not listed keep their scores. The vectors are recomputed.',
   })
   attributes?: AttributeScoreInput[] | null;
+
+  @Field(() => ImageInput, {
+    nullable: true,
+    description: 'A new photo (its embeddings are recomputed); null removes the photo and its embeddings.',
+  })
+  image?: ImageInput | null;
 }
 
 @InputType()

@@ -1,4 +1,5 @@
 // Plain types of the product domain, free of transport and database libraries.
+import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
 
 export interface AttributeScore {
   readonly axis: string;
@@ -34,6 +35,8 @@ export interface NewProductInput {
   readonly currency?: string | null | undefined;
   readonly imageUrl?: string | null | undefined;
   readonly attributes: readonly AttributeScore[];
+  /** A photo to store and embed (exactly one of url or base64). */
+  readonly image?: ImageSourceInput | null | undefined;
 }
 
 export interface ProductUpdateInput {
@@ -46,6 +49,8 @@ export interface ProductUpdateInput {
   readonly imageUrl?: string | null | undefined;
   /** Only the axes listed change; the others keep their scores. */
   readonly attributes?: readonly AttributeScore[] | null | undefined;
+  /** A new photo (re-embedded); null removes the photo and its embeddings; undefined keeps it. */
+  readonly image?: ImageSourceInput | null | undefined;
 }
 
 /** A validated product ready to store. */

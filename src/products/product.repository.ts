@@ -1,6 +1,8 @@
 // Storage of products through Prisma. Vector columns are derived by the database from the scores.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
+import { type ProductMedia } from '../embeddings/embedding.model.js';
+import { upsertEmbeddings } from '../embeddings/embedding.repository.js';
 import {
   type PageRequest,
   type ProductChanges,
@@ -39,6 +41,9 @@ export function filterToWhere(filter: ProductFilter | null | undefined): Prisma.
   if (filter.nameContains) where.push({ name: { contains: filter.nameContains, mode: 'insensitive' } });
   return where.length > 0 ? { AND: where } : {};
 }
+
+/** Bulk ingest with embeddings can take a while on the embedded database. */
+const TRANSACTION_TIMEOUT_MS = 120_000;
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
@@ -105,14 +110,27 @@ export class ProductRepository {
     };
   }
 
-  /** Inserts all drafts in one statement: all or nothing. */
-  async createMany(drafts: readonly ProductDraft[]): Promise<ProductRecord[]> {
+  /** Inserts all drafts with their images and embeddings in one transaction: all or nothing. */
+  async createMany(
+    drafts: readonly ProductDraft[],
+    media: ReadonlyArray<ProductMedia | null> = [],
+  ): Promise<ProductRecord[]> {
     try {
-      const rows = await this.prisma.product.createManyAndReturn({
-        data: drafts.map((draft) => ({ ...draft, attributeScores: [...draft.attributeScores] })),
-      });
-      const bySku = new Map(rows.map((row) => [row.sku, toRecord(row)]));
-      return drafts.map((draft) => bySku.get(draft.sku)!);
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const rows = await tx.product.createManyAndReturn({
+            data: drafts.map((draft) => ({ ...draft, attributeScores: [...draft.attributeScores] })),
+          });
+          const bySku = new Map(rows.map((row) => [row.sku, toRecord(row)]));
+          const records = drafts.map((draft) => bySku.get(draft.sku)!);
+          await this.saveMedia(
+            tx,
+            records.map((record, index) => ({ productId: record.id, media: media[index] ?? null })),
+          );
+          return records;
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
     } catch (error) {
       if (isUniqueViolation(error))
         throw ValidationError.single('sku', 'a product with this SKU already exists');
@@ -120,14 +138,25 @@ export class ProductRepository {
     }
   }
 
-  async update(id: string, changes: ProductChanges): Promise<ProductRecord> {
+  /** Updates fields and, when `media` is not undefined, replaces (or with null removes) the image. */
+  async update(id: string, changes: ProductChanges, media?: ProductMedia | null): Promise<ProductRecord> {
     try {
-      const { attributeScores, ...rest } = changes;
-      const row = await this.prisma.product.update({
-        where: { id },
-        data: { ...rest, ...(attributeScores ? { attributeScores: [...attributeScores] } : {}) },
-      });
-      return toRecord(row);
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const { attributeScores, ...rest } = changes;
+          const row = await tx.product.update({
+            where: { id },
+            data: { ...rest, ...(attributeScores ? { attributeScores: [...attributeScores] } : {}) },
+          });
+          if (media !== undefined) {
+            await tx.productEmbedding.deleteMany({ where: { productId: id } });
+            await tx.productImage.deleteMany({ where: { productId: id } });
+            await this.saveMedia(tx, [{ productId: id, media }]);
+          }
+          return toRecord(row);
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
     } catch (error) {
       if (isUniqueViolation(error))
         throw ValidationError.single('input.sku', 'a product with this SKU already exists');
@@ -136,6 +165,29 @@ export class ProductRepository {
       }
       throw error;
     }
+  }
+
+  private async saveMedia(
+    tx: Prisma.TransactionClient,
+    items: ReadonlyArray<{ productId: string; media: ProductMedia | null }>,
+  ): Promise<void> {
+    const withMedia = items.filter(
+      (item): item is { productId: string; media: ProductMedia } => item.media !== null,
+    );
+    if (withMedia.length === 0) return;
+    await tx.productImage.createMany({
+      data: withMedia.map(({ productId, media }) => ({
+        productId,
+        ...media.image,
+        bytes: new Uint8Array(media.image.bytes),
+      })),
+    });
+    await upsertEmbeddings(
+      tx,
+      withMedia.flatMap(({ productId, media }) =>
+        media.embeddings.map((embedding) => ({ productId, ...embedding })),
+      ),
+    );
   }
 
   /** Returns false when no product had this id. */

@@ -13,6 +13,9 @@ import {
   type ProductRecord,
   type ProductUpdateInput,
 } from './product.model.js';
+import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
+import { type ProductMedia } from '../embeddings/embedding.model.js';
+import { type ProductMediaService } from './product-media.service.js';
 import { type ProductRepository } from './product.repository.js';
 import { checkFields } from './product.validation.js';
 
@@ -34,6 +37,7 @@ export class ProductService {
     private readonly products: ProductRepository,
     private readonly attributeVectors: AttributeVectorService,
     private readonly limits: ProductLimits,
+    private readonly media: ProductMediaService | null = null,
   ) {}
 
   toProduct(record: ProductRecord): Product {
@@ -136,9 +140,20 @@ export class ProductService {
       );
     }
     const single = field === 'input';
-    const drafts = this.draftAll(inputs, (index) => (single ? field : `${field}[${index}]`));
-    await this.assertSkusAreNew(drafts, (index) => (single ? `${field}.sku` : `${field}[${index}].sku`));
-    const records = await this.products.createMany(drafts);
+    const at = (index: number): string => (single ? field : `${field}[${index}]`);
+    const drafts = this.draftAll(inputs, at);
+    await this.assertSkusAreNew(drafts, (index) => `${at(index)}.sku`);
+    const media = await this.prepareMedia(
+      inputs.map((input) => input.image),
+      (index) => `${at(index)}.image`,
+    );
+    const records = await this.products.createMany(
+      drafts.map((draft, index) => ({
+        ...draft,
+        imageUrl: draft.imageUrl ?? inputs[index]!.image?.url ?? null,
+      })),
+      media,
+    );
     return records.map((record) => this.toProduct(record));
   }
 
@@ -170,8 +185,9 @@ export class ProductService {
         this.attributeVectors.toVector(input.attributes!, 'input.attributes', current.attributeScores),
       );
     }
+    if (input.image) checkImageInput(input.image, 'input.image', problems);
     if (problems.length > 0) throw new ValidationError(problems);
-    const changes: ProductChanges = {
+    const changes: { -readonly [K in keyof ProductChanges]: ProductChanges[K] } = {
       ...fields,
       ...(attributeScores ? { attributeScores } : {}),
     };
@@ -180,7 +196,14 @@ export class ProductService {
       if (taken.size > 0)
         throw ValidationError.single('input.sku', `SKU ${changes.sku} is already used by another product`);
     }
-    return this.toProduct(await this.products.update(id, changes));
+    let media: ProductMedia | null | undefined;
+    if (input.image === null) {
+      media = null;
+    } else if (input.image) {
+      [media] = await this.prepareMedia([input.image], () => 'input.image');
+      if (input.imageUrl === undefined && input.image.url) changes.imageUrl ??= input.image.url;
+    }
+    return this.toProduct(await this.products.update(id, changes, media));
   }
 
   async delete(id: string): Promise<boolean> {
@@ -225,6 +248,7 @@ export class ProductService {
     const attributeScores = this.collect(problems, () =>
       this.attributeVectors.toVector(input.attributes, `${at}.attributes`),
     );
+    if (input.image) checkImageInput(input.image, `${at}.image`, problems);
     if (problems.length > before || !attributeScores) return null;
     return { ...fields, attributeScores };
   }
@@ -242,6 +266,15 @@ export class ProductService {
     if (problems.length > 0) throw new ValidationError(problems);
   }
 
+  private async prepareMedia(
+    images: ReadonlyArray<ImageSourceInput | null | undefined>,
+    fieldOf: (index: number) => string,
+  ): Promise<Array<ProductMedia | null>> {
+    if (images.every((image) => !image)) return images.map(() => null);
+    if (!this.media) throw ValidationError.single(fieldOf(0), 'this service does not store images');
+    return this.media.prepare(images, fieldOf);
+  }
+
   private collect<T>(problems: FieldProblem[], run: () => T): T | undefined {
     try {
       return run();
@@ -253,4 +286,10 @@ export class ProductService {
       throw error;
     }
   }
+}
+
+/** Exactly one source; checked with the other fields, before any image is fetched. */
+function checkImageInput(image: ImageSourceInput, field: string, problems: FieldProblem[]): void {
+  const given = [image.url, image.base64].filter((value) => value != null && value !== '').length;
+  if (given !== 1) problems.push({ field, message: 'give exactly one of url or base64' });
 }

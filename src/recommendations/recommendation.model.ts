@@ -2,6 +2,8 @@ import { type Product, type ProductRecord } from '../products/product.model.js';
 
 export enum EmbeddingSpace {
   ATTRIBUTES = 'ATTRIBUTES',
+  IMAGE = 'IMAGE',
+  CLIP = 'CLIP',
 }
 
 export enum RankBy {

@@ -1,6 +1,9 @@
 // Similarity and ranking rules: bounds on k, which products qualify, and how distances become
 // scores. The SQL itself lives in RecommendationRepository.
-import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
+import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
+import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
+import { type EmbeddingRepository, type ScoredRecordRow } from '../embeddings/embedding.repository.js';
+import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
 import { type ProductService } from '../products/product.service.js';
 import {
@@ -27,7 +30,31 @@ export class RecommendationService {
     private readonly repository: RecommendationRepository,
     private readonly products: ProductService,
     private readonly attributeVectors: AttributeVectorService,
+    private readonly embeddings: EmbeddingRepository,
+    private readonly spaces: EmbeddingSpaceService,
   ) {}
+
+  /** Cosine distances of rows as storefront results. */
+  toScored(rows: readonly ScoredRecordRow[]): ScoredProduct[] {
+    return rows.map(({ record, distance }) => ({
+      product: this.products.toProduct(record),
+      score: 1 - distance,
+      distance,
+    }));
+  }
+
+  /** The model answering queries in an image space; MODEL_UNAVAILABLE when there is none. */
+  async activeModel(space: ImageSpace): Promise<SpaceModel> {
+    const model = await this.spaces.activeModel(space);
+    if (!model) {
+      const variable = space === ImageSpace.IMAGE ? 'IMAGE_MODEL' : 'CLIP_MODEL';
+      throw new ModelUnavailableError(
+        space.toLowerCase(),
+        `no ${space} model is configured (set ${variable})`,
+      );
+    }
+    return model;
+  }
 
   async similarProducts(
     productId: string,
@@ -36,16 +63,17 @@ export class RecommendationService {
   ): Promise<ScoredProduct[]> {
     const limit = assertK(k);
     await this.products.requireById(productId, 'productId');
-    switch (space) {
-      case EmbeddingSpace.ATTRIBUTES: {
-        const rows = await this.repository.nearestByAttributes(productId, limit);
-        return rows.map(({ record, distance }) => ({
-          product: this.products.toProduct(record),
-          score: 1 - distance,
-          distance,
-        }));
-      }
+    if (space === EmbeddingSpace.ATTRIBUTES) {
+      return this.toScored(await this.repository.nearestByAttributes(productId, limit));
     }
+    const model = await this.activeModel(space as unknown as ImageSpace);
+    if (!(await this.embeddings.hasEmbedding(productId, model.modelId))) {
+      throw ValidationError.single(
+        'productId',
+        `product ${productId} has no ${space} embedding by ${model.modelId} (no image, or the model was not installed when it was added; see Product.embeddingStatus and \`npm run embeddings:backfill\`)`,
+      );
+    }
+    return this.toScored(await this.embeddings.nearestToProduct(model, productId, limit));
   }
 
   async rankProducts(

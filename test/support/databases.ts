@@ -71,7 +71,9 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
 /** Row counts of the product tables: what a rejected request must leave unchanged. */
 export async function rowCounts(database: Database): Promise<Record<string, number>> {
   const result = await database.pool.query<{ table_name: string; rows: string }>(
-    `SELECT 'product' AS table_name, count(*)::text AS rows FROM product`,
+    `SELECT 'product' AS table_name, count(*)::text AS rows FROM product
+     UNION ALL SELECT 'product_image', count(*)::text FROM product_image
+     UNION ALL SELECT 'product_embedding', count(*)::text FROM product_embedding`,
   );
   return Object.fromEntries(result.rows.map((row) => [row.table_name, Number(row.rows)]));
 }

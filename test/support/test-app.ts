@@ -36,6 +36,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
+    MODELS_AUTO_DOWNLOAD: 'false',
+    IMAGE_MODEL: '',
+    CLIP_MODEL: '',
     ...env,
   });
 }

@@ -1,0 +1,71 @@
+// What services need from the models, as plain interfaces. The implementation (ModelProvider in
+// model-provider.ts) runs onnxruntime-node and sharp; services never import either.
+import { type ImageSpace, type SpaceModel } from './embedding.model.js';
+
+export interface ImageSourceInput {
+  readonly url?: string | null | undefined;
+  readonly base64?: string | null | undefined;
+}
+
+export interface LoadedImage {
+  readonly bytes: Buffer;
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Fetches or decodes an image a client sent, refusing anything unsafe (InvalidImageError). */
+export interface ImageSource {
+  load(source: ImageSourceInput, field: string): Promise<LoadedImage>;
+}
+
+/** The copy of an image the service stores and embeds: upright sRGB JPEG, shorter side ≤ 512 px. */
+export interface ImageCanonicalizer {
+  toCanonicalJpeg(image: Buffer, field?: string): Promise<{ bytes: Buffer; width: number; height: number }>;
+}
+
+/** Images → L2-normalised embeddings of one model. */
+export interface ImageEncoder extends SpaceModel {
+  encode(images: readonly Buffer[]): Promise<Float32Array[]>;
+}
+
+/** Texts → L2-normalised CLIP text embeddings (in the same space as the CLIP image encoder). */
+export interface ClipTextEncoder {
+  readonly modelId: string;
+  readonly dimension: number;
+  /** CLIP multiplies cosine similarities by this before a softmax. */
+  readonly logitScale: number;
+  encode(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+export enum ModelState {
+  LOADED = 'LOADED',
+  /** Files present and verified, not loaded yet (models load on first use). */
+  AVAILABLE = 'AVAILABLE',
+  MISSING = 'MISSING',
+  /** Present but unusable: wrong checksum, or failed to load. */
+  INVALID = 'INVALID',
+  DOWNLOADING = 'DOWNLOADING',
+}
+
+export interface ModelStatusInfo {
+  readonly id: string;
+  readonly space: ImageSpace;
+  readonly kind: string;
+  readonly dimension: number;
+  readonly configured: boolean;
+  readonly state: ModelState;
+  readonly reason: string | null;
+  readonly installCommand: string;
+}
+
+export interface ModelProvider {
+  /** The model configured for a space (IMAGE_MODEL / CLIP_MODEL), installed or not; null when disabled. */
+  configured(space: ImageSpace): SpaceModel | null;
+  /** The dimension and space of any manifest model. */
+  describe(modelId: string): SpaceModel | null;
+  /** Throws ModelUnavailableError when the model's files are missing or invalid. */
+  imageEncoder(space: ImageSpace, modelId?: string): Promise<ImageEncoder>;
+  textEncoder(): Promise<ClipTextEncoder>;
+  statuses(): Promise<ModelStatusInfo[]>;
+}

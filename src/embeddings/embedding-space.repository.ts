@@ -1,0 +1,29 @@
+import { type PrismaClient } from '../generated/prisma/client.js';
+import { type ImageSpace } from './embedding.model.js';
+
+export interface SpaceState {
+  readonly space: ImageSpace;
+  readonly activeModelId: string | null;
+  readonly targetModelId: string | null;
+}
+
+/** Which model's vectors serve each space (and which one is being computed to replace it). */
+export class EmbeddingSpaceRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(space: ImageSpace): Promise<SpaceState> {
+    const row = await this.prisma.embeddingSpaceState.findUnique({ where: { space } });
+    return { space, activeModelId: row?.activeModelId ?? null, targetModelId: row?.targetModelId ?? null };
+  }
+
+  async set(
+    space: ImageSpace,
+    state: { activeModelId: string | null; targetModelId: string | null },
+  ): Promise<void> {
+    await this.prisma.embeddingSpaceState.upsert({
+      where: { space },
+      create: { space, ...state },
+      update: state,
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { EmbeddingStatus } from '../embeddings/embedding.type.js';
+import { type RequestContext } from '../http/request-context.js';
+import { Product } from './product.type.js';
+
+@Resolver(() => Product)
+export class ProductFieldsResolver {
+  @FieldResolver(() => [EmbeddingStatus], {
+    description:
+      'Per image space, whether this product has a vector of the model serving it (and if not, why).',
+  })
+  embeddingStatus(@Root() product: Product, @Ctx() context: RequestContext) {
+    return context.loaders.embeddingStatus.load(product.id);
+  }
+}

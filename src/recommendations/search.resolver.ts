@@ -1,0 +1,35 @@
+import { Arg, Int, Query, Resolver } from 'type-graphql';
+import { ImageInput } from '../embeddings/image.input.js';
+import { listComplexity } from '../http/query-complexity.js';
+import { EmbeddingSpace } from './recommendation.model.js';
+import { SearchService } from './search.service.js';
+import { ScoredProduct } from './recommendation.type.js';
+
+@Resolver()
+export class SearchResolver {
+  constructor(private readonly search: SearchService) {}
+
+  @Query(() => [ScoredProduct], {
+    description:
+      "Products whose photos match a text, by CLIP (cosine of the text's and the photos' embeddings).",
+    complexity: listComplexity('k', 10),
+  })
+  searchProducts(
+    @Arg('text', () => String) text: string,
+    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+  ) {
+    return this.search.searchProducts(text, k);
+  }
+
+  @Query(() => [ScoredProduct], {
+    description: 'Products that look like a photo: upload one, find the catalogue products nearest to it.',
+    complexity: listComplexity('k', 10),
+  })
+  searchByImage(
+    @Arg('image', () => ImageInput) image: ImageInput,
+    @Arg('space', () => EmbeddingSpace, { defaultValue: EmbeddingSpace.IMAGE }) space: EmbeddingSpace,
+    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+  ) {
+    return this.search.searchByImage(image, space, k);
+  }
+}
