@@ -208,7 +208,7 @@ export async function createApp(options: {
     response.json({ status: 'ok' });
   });
   expressApp.get('/readyz', (_request, response) => {
-    void readiness(database, services.migrator).then(({ ready, ...details }) => {
+    void readiness(database, services).then(({ ready, ...details }) => {
       response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...details });
     });
   });
@@ -270,14 +270,27 @@ export async function createApp(options: {
   };
 }
 
+/**
+ * Ready when the database answers and every migration is applied. Models are reported, not
+ * required: a missing model disables only the queries that need it.
+ */
 async function readiness(
   database: Database,
-  migrator: Migrator,
-): Promise<{ ready: boolean; database: string; pendingMigrations?: readonly string[]; error?: string }> {
+  services: Services,
+): Promise<{
+  ready: boolean;
+  database: string;
+  pendingMigrations?: readonly string[];
+  models?: ReadonlyArray<{ id: string; space: string; state: string; reason: string | null }>;
+  error?: string;
+}> {
   try {
     await database.prisma.$queryRaw`SELECT 1`;
-    const { pending } = await migrator.status();
-    return { ready: pending.length === 0, database: database.kind, pendingMigrations: pending };
+    const { pending } = await services.migrator.status();
+    const models = (await services.models.statuses())
+      .filter((model) => model.configured)
+      .map(({ id, space, state, reason }) => ({ id, space, state, reason }));
+    return { ready: pending.length === 0, database: database.kind, pendingMigrations: pending, models };
   } catch (error) {
     return {
       ready: false,
