@@ -32,6 +32,7 @@ interface DmmfModel {
 interface DmmfIndex {
   model: string;
   type: 'id' | 'unique' | 'normal' | 'fulltext';
+  algorithm?: string;
   fields: Array<{ name: string }>;
 }
 
@@ -45,6 +46,9 @@ interface Column {
 const INDEXES_BEYOND_PRISMA: Record<string, string> = {
   product_attribute_vector_idx: 'HNSW index on a pgvector column',
   product_attribute_norm_idx: 'expression index on vector_norm(attribute_vector)',
+  product_attribute_vector_l2_idx: 'HNSW index on a pgvector column',
+  product_attribute_vector_ip_idx: 'HNSW index on a pgvector column',
+  product_attribute_vector_l1_idx: 'HNSW index on a pgvector column',
 };
 
 const schemaText = readFileSync(join(PROJECT_ROOT, 'prisma', 'schema.prisma'), 'utf8');
@@ -178,7 +182,8 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
     const expected = indexes.map((index) => {
       const model = models.find((m) => m.name === index.model)!;
       const kindOf = index.type === 'id' ? 'primary' : index.type === 'unique' ? 'unique' : 'index';
-      return `${model.dbName ?? model.name}:${kindOf}:${index.fields.map((f) => columnName(model, f.name)).join(',')}`;
+      const method = (index.algorithm ?? 'BTree').toLowerCase();
+      return `${model.dbName ?? model.name}:${kindOf}:${method}:${index.fields.map((f) => columnName(model, f.name)).join(',')}`;
     });
     const result = await db.database.pool.query<{
       name: string;
@@ -187,11 +192,12 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
       unique: boolean;
       columns: string | null;
       expression: boolean;
+      method: string;
     }>(`
       SELECT i.relname AS name, t.relname AS table, x.indisprimary AS primary, x.indisunique AS unique,
              (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns,
-             x.indexprs IS NOT NULL OR am.amname <> 'btree' AS expression
+             x.indexprs IS NOT NULL AS expression, am.amname AS method
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
         JOIN pg_am am ON am.oid = i.relam
        WHERE t.relnamespace = 'public'::regnamespace AND t.relname <> '_prisma_migrations'`);
@@ -200,7 +206,8 @@ describe.each(testDatabaseKinds())('prisma/schema.prisma against the migrated %s
     const actual = result.rows
       .filter((row) => !extras.includes(row))
       .map(
-        (row) => `${row.table}:${row.primary ? 'primary' : row.unique ? 'unique' : 'index'}:${row.columns}`,
+        (row) =>
+          `${row.table}:${row.primary ? 'primary' : row.unique ? 'unique' : 'index'}:${row.method}:${row.columns}`,
       );
     expect(actual.sort()).toEqual(expected.sort());
   });

@@ -4,7 +4,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type SpaceModel } from '../embeddings/embedding.model.js';
 import { vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
 import { filterToSql } from '../products/product-filter.sql.js';
-import { type ProductFilter, type ProductRecord } from '../products/product.model.js';
+import { type ResolvedProductFilter, type ProductRecord } from '../products/product.model.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
 
 export interface PredictionCount {
@@ -59,7 +59,7 @@ export class ClassificationRepository {
     model: SpaceModel,
     labels: readonly Float32Array[],
     logitScale: number,
-    filter: ProductFilter | null | undefined,
+    filter: ResolvedProductFilter | null | undefined,
   ): Promise<PredictionCount[]> {
     const rows = await this.prisma.$queryRaw<Array<{ label: number; category: string; count: number }>>`
       WITH ${this.scores(model, labels, logitScale, filterToSql(filter))},
@@ -78,7 +78,10 @@ export class ClassificationRepository {
   }
 
   /** Matching products without an embedding by the model. */
-  async countUnembedded(model: SpaceModel, filter: ProductFilter | null | undefined): Promise<number> {
+  async countUnembedded(
+    model: SpaceModel,
+    filter: ResolvedProductFilter | null | undefined,
+  ): Promise<number> {
     const rows = await this.prisma.$queryRaw<Array<{ count: number }>>`
       SELECT count(*)::int AS count FROM product p
        WHERE NOT EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${model.modelId})
@@ -91,7 +94,7 @@ export class ClassificationRepository {
     model: SpaceModel,
     labels: readonly Float32Array[],
     logitScale: number,
-    filter: ProductFilter | null | undefined,
+    filter: ResolvedProductFilter | null | undefined,
     limit: number,
   ): Promise<ProductScores[]> {
     if (limit === 0) return [];

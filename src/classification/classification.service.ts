@@ -110,14 +110,14 @@ export class ClassificationService {
       else labelOfCategory.set(mapping.category.trim().toLowerCase(), label);
     }
     if (problems.length > 0) throw new ValidationError(problems);
-    if (request.filter) this.products.validateFilter(request.filter, 'filter');
+    const filter = this.products.resolveFilter(request.filter, 'filter');
 
     const { model, encoder } = await this.clip();
     const labelVectors = await this.promptEnsemble(encoder, labels, templates);
     const [counts, unclassified, scored] = await Promise.all([
-      this.repository.predictionCounts(model, labelVectors, encoder.logitScale, request.filter),
-      this.repository.countUnembedded(model, request.filter),
-      this.repository.productScores(model, labelVectors, encoder.logitScale, request.filter, first),
+      this.repository.predictionCounts(model, labelVectors, encoder.logitScale, filter),
+      this.repository.countUnembedded(model, filter),
+      this.repository.productScores(model, labelVectors, encoder.logitScale, filter, first),
     ]);
 
     // A category counts as a label when mapped explicitly, or when it equals one (ignoring case).

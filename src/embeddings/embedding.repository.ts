@@ -2,7 +2,7 @@
 // per-model HNSW indexes. Every query compares vectors of one model only.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
-import { type ProductFilter, type ProductRecord } from '../products/product.model.js';
+import { type ResolvedProductFilter, type ProductRecord } from '../products/product.model.js';
 import { filterToSql } from '../products/product-filter.sql.js';
 import { type ImageSpace, type ProductEmbedding, type SpaceModel } from './embedding.model.js';
 import { embeddingIndexName, vectorLiteral, vectorType } from './vector-sql.js';
@@ -69,7 +69,7 @@ export class EmbeddingRepository {
     model: SpaceModel,
     vector: ArrayLike<number>,
     k: number,
-    filter?: ProductFilter | null,
+    filter?: ResolvedProductFilter | null,
   ): Promise<ScoredRecordRow[]> {
     const type = vectorType(model.dimension);
     return this.nearest(k, Prisma.sql`${vectorLiteral(vector)}::${type}`, model, filterToSql(filter));

@@ -1,6 +1,11 @@
 // Plain types of the product domain, free of transport and database libraries.
 import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
 
+export interface GeoPoint {
+  readonly latitude: number;
+  readonly longitude: number;
+}
+
 export interface AttributeScore {
   readonly axis: string;
   readonly value: number;
@@ -15,6 +20,9 @@ export interface Product {
   readonly price: number;
   readonly currency: string;
   readonly imageUrl: string | null;
+  readonly inStock: boolean;
+  readonly tags: readonly string[];
+  readonly location: GeoPoint | null;
   /** Scores in attribute-axis order: the components of the product's attribute vector. */
   readonly attributes: readonly AttributeScore[];
   readonly createdAt: Date;
@@ -37,6 +45,9 @@ export interface NewProductInput {
   readonly attributes: readonly AttributeScore[];
   /** A photo to store and embed (exactly one of url or base64). */
   readonly image?: ImageSourceInput | null | undefined;
+  readonly inStock?: boolean | null | undefined;
+  readonly tags?: readonly string[] | null | undefined;
+  readonly location?: GeoPoint | null | undefined;
 }
 
 export interface ProductUpdateInput {
@@ -51,6 +62,11 @@ export interface ProductUpdateInput {
   readonly attributes?: readonly AttributeScore[] | null | undefined;
   /** A new photo (re-embedded); null removes the photo and its embeddings; undefined keeps it. */
   readonly image?: ImageSourceInput | null | undefined;
+  readonly inStock?: boolean | null | undefined;
+  /** Replaces the tag set. */
+  readonly tags?: readonly string[] | null | undefined;
+  /** null removes the location. */
+  readonly location?: GeoPoint | null | undefined;
 }
 
 /** A validated product ready to store. */
@@ -62,10 +78,24 @@ export interface ProductDraft {
   readonly price: number;
   readonly currency: string;
   readonly imageUrl: string | null;
+  readonly inStock: boolean;
+  readonly tags: readonly string[];
+  readonly latitude: number | null;
+  readonly longitude: number | null;
   readonly attributeScores: readonly number[];
 }
 
 export type ProductChanges = Partial<ProductDraft>;
+
+export interface AttributeRange {
+  readonly axis: string;
+  readonly min?: number | null | undefined;
+  readonly max?: number | null | undefined;
+}
+
+export interface GeoRadius extends GeoPoint {
+  readonly radiusKm: number;
+}
 
 export interface ProductFilter {
   readonly category?: string | null | undefined;
@@ -73,6 +103,24 @@ export interface ProductFilter {
   readonly minPrice?: number | null | undefined;
   readonly maxPrice?: number | null | undefined;
   readonly nameContains?: string | null | undefined;
+  readonly inStock?: boolean | null | undefined;
+  /** Products with at least one of these tags. */
+  readonly tagsAny?: readonly string[] | null | undefined;
+  /** Products with all of these tags. */
+  readonly tagsAll?: readonly string[] | null | undefined;
+  /** Score ranges on attribute axes. */
+  readonly attributes?: readonly AttributeRange[] | null | undefined;
+  /** Products located within radiusKm of a point. */
+  readonly near?: GeoRadius | null | undefined;
+}
+
+/** A validated filter, attribute axes resolved to vector positions; what repositories receive. */
+export interface ResolvedProductFilter extends Omit<ProductFilter, 'attributes'> {
+  readonly attributeRanges: ReadonlyArray<{
+    readonly position: number;
+    readonly min: number;
+    readonly max: number;
+  }>;
 }
 
 export interface PageRequest {

@@ -3,11 +3,13 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { type ProductMedia } from '../embeddings/embedding.model.js';
 import { upsertEmbeddings } from '../embeddings/embedding.repository.js';
+import { filterToSql } from './product-filter.sql.js';
+import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from './product.sql.js';
 import {
   type PageRequest,
   type ProductChanges,
   type ProductDraft,
-  type ProductFilter,
+  type ResolvedProductFilter,
   type ProductPage,
   type ProductRecord,
 } from './product.model.js';
@@ -24,22 +26,16 @@ export function toRecord(row: ProductRow): ProductRecord {
     price: row.price.toNumber(),
     currency: row.currency,
     imageUrl: row.imageUrl,
+    inStock: row.inStock,
+    tags: row.tags,
+    location:
+      row.latitude === null || row.longitude === null
+        ? null
+        : { latitude: row.latitude, longitude: row.longitude },
     attributeScores: row.attributeScores,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-export function filterToWhere(filter: ProductFilter | null | undefined): Prisma.ProductWhereInput {
-  if (!filter) return {};
-  const where: Prisma.ProductWhereInput[] = [];
-  if (filter.category != null) where.push({ category: filter.category });
-  if (filter.categories && filter.categories.length > 0)
-    where.push({ category: { in: [...filter.categories] } });
-  if (filter.minPrice != null) where.push({ price: { gte: filter.minPrice } });
-  if (filter.maxPrice != null) where.push({ price: { lte: filter.maxPrice } });
-  if (filter.nameContains) where.push({ name: { contains: filter.nameContains, mode: 'insensitive' } });
-  return where.length > 0 ? { AND: where } : {};
 }
 
 /** Bulk ingest with embeddings can take a while on the embedded database. */
@@ -79,34 +75,25 @@ export class ProductRepository {
     return this.prisma.product.count();
   }
 
-  async page(filter: ProductFilter | null | undefined, request: PageRequest): Promise<ProductPage> {
-    const where = filterToWhere(filter);
-    const after = request.after;
-    const pageWhere: Prisma.ProductWhereInput = after
-      ? {
-          AND: [
-            where,
-            {
-              OR: [
-                { createdAt: { gt: after.createdAt } },
-                { createdAt: after.createdAt, id: { gt: after.id } },
-              ],
-            },
-          ],
-        }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.product.findMany({
-        where: pageWhere,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: request.first + 1,
-      }),
-      this.prisma.product.count({ where }),
+  async page(filter: ResolvedProductFilter | null | undefined, request: PageRequest): Promise<ProductPage> {
+    const where = filterToSql(filter);
+    const after = request.after
+      ? Prisma.sql`AND (p.created_at, p.id) > (${request.after.createdAt}::timestamptz, ${request.after.id}::uuid)`
+      : Prisma.empty;
+    const [rows, counted] = await Promise.all([
+      this.prisma.$queryRaw<ProductSqlRow[]>`
+        SELECT ${PRODUCT_COLUMNS} FROM product p
+         WHERE true ${where} ${after}
+         ORDER BY p.created_at, p.id
+         LIMIT ${request.first + 1}`,
+      this.prisma.$queryRaw<
+        Array<{ count: number }>
+      >`SELECT count(*)::int AS count FROM product p WHERE true ${where}`,
     ]);
     return {
-      items: rows.slice(0, request.first).map(toRecord),
+      items: rows.slice(0, request.first).map(rowToRecord),
       hasNextPage: rows.length > request.first,
-      totalCount,
+      totalCount: Number(counted[0]?.count ?? 0),
     };
   }
 
@@ -119,7 +106,11 @@ export class ProductRepository {
       return await this.prisma.$transaction(
         async (tx) => {
           const rows = await tx.product.createManyAndReturn({
-            data: drafts.map((draft) => ({ ...draft, attributeScores: [...draft.attributeScores] })),
+            data: drafts.map((draft) => ({
+              ...draft,
+              tags: [...draft.tags],
+              attributeScores: [...draft.attributeScores],
+            })),
           });
           const bySku = new Map(rows.map((row) => [row.sku, toRecord(row)]));
           const records = drafts.map((draft) => bySku.get(draft.sku)!);
@@ -143,10 +134,14 @@ export class ProductRepository {
     try {
       return await this.prisma.$transaction(
         async (tx) => {
-          const { attributeScores, ...rest } = changes;
+          const { attributeScores, tags, ...rest } = changes;
           const row = await tx.product.update({
             where: { id },
-            data: { ...rest, ...(attributeScores ? { attributeScores: [...attributeScores] } : {}) },
+            data: {
+              ...rest,
+              ...(attributeScores ? { attributeScores: [...attributeScores] } : {}),
+              ...(tags ? { tags: [...tags] } : {}),
+            },
           });
           if (media !== undefined) {
             await tx.productEmbedding.deleteMany({ where: { productId: id } });

@@ -9,7 +9,9 @@ import {
   type Product,
   type ProductChanges,
   type ProductDraft,
+  type GeoPoint,
   type ProductFilter,
+  type ResolvedProductFilter,
   type ProductRecord,
   type ProductUpdateInput,
 } from './product.model.js';
@@ -17,7 +19,7 @@ import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
 import { type ProductMedia } from '../embeddings/embedding.model.js';
 import { type ProductMediaService } from './product-media.service.js';
 import { type ProductRepository } from './product.repository.js';
-import { checkFields } from './product.validation.js';
+import { checkFields, normaliseTags } from './product.validation.js';
 
 export interface ProductLimits {
   readonly maxBulkProducts: number;
@@ -78,8 +80,8 @@ export class ProductService {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > PAGE_SIZE_MAX) {
       throw ValidationError.single('first', `must be between 1 and ${PAGE_SIZE_MAX}`);
     }
-    this.validateFilter(filter, 'filter');
-    const page = await this.products.page(filter, {
+    const resolved = this.resolveFilter(filter, 'filter');
+    const page = await this.products.page(resolved, {
       first: pageSize,
       after: after ? decodeCursor(after, 'after') : null,
     });
@@ -94,8 +96,9 @@ export class ProductService {
     };
   }
 
-  validateFilter(filter: ProductFilter | null | undefined, field: string): void {
-    if (!filter) return;
+  /** Validates a filter and resolves attribute axes to vector positions. Null when there is none. */
+  resolveFilter(filter: ProductFilter | null | undefined, field: string): ResolvedProductFilter | null {
+    if (!filter) return null;
     const problems: FieldProblem[] = [];
     for (const key of ['minPrice', 'maxPrice'] as const) {
       const value = filter[key];
@@ -106,13 +109,53 @@ export class ProductService {
     if (filter.minPrice != null && filter.maxPrice != null && filter.minPrice > filter.maxPrice) {
       problems.push({ field: `${field}.minPrice`, message: 'must not be greater than maxPrice' });
     }
-    if (filter.categories && filter.categories.length > 100) {
-      problems.push({ field: `${field}.categories`, message: 'must list at most 100 categories' });
+    for (const key of ['categories', 'tagsAny', 'tagsAll'] as const) {
+      if ((filter[key]?.length ?? 0) > 100)
+        problems.push({ field: `${field}.${key}`, message: 'must list at most 100 values' });
     }
     if (filter.nameContains != null && filter.nameContains.length > 200) {
       problems.push({ field: `${field}.nameContains`, message: 'must be at most 200 characters' });
     }
+    const axes = this.attributeVectors.axes();
+    const attributeRanges = (filter.attributes ?? []).flatMap((range, index) => {
+      const at = `${field}.attributes[${index}]`;
+      const axis = axes.find((a) => a.name === range.axis);
+      if (!axis) {
+        problems.push({
+          field: `${at}.axis`,
+          message: `unknown attribute axis ${JSON.stringify(range.axis)}`,
+        });
+        return [];
+      }
+      const min = range.min ?? axis.minValue;
+      const max = range.max ?? axis.maxValue;
+      if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+        problems.push({ field: at, message: 'min and max must be finite numbers with min ≤ max' });
+        return [];
+      }
+      return [{ position: axis.position, min, max }];
+    });
+    if (filter.near) {
+      checkLocation(filter.near, `${field}.near`, problems);
+      if (
+        !Number.isFinite(filter.near.radiusKm) ||
+        filter.near.radiusKm <= 0 ||
+        filter.near.radiusKm > 20_100
+      ) {
+        problems.push({
+          field: `${field}.near.radiusKm`,
+          message: 'must be greater than 0 and at most 20100 km',
+        });
+      }
+    }
     if (problems.length > 0) throw new ValidationError(problems);
+    const { attributes: _attributes, tagsAny, tagsAll, ...rest } = filter;
+    return {
+      ...rest,
+      ...(tagsAny ? { tagsAny: normaliseTags(tagsAny) } : {}),
+      ...(tagsAll ? { tagsAll: normaliseTags(tagsAll) } : {}),
+      attributeRanges,
+    };
   }
 
   async count(): Promise<number> {
@@ -175,10 +218,13 @@ export class ProductService {
         price: input.price ?? undefined,
         currency: input.currency ?? undefined,
         imageUrl: input.imageUrl,
+        tags: input.tags ?? undefined,
       },
       'input',
       problems,
     );
+    if (input.inStock === null) problems.push({ field: 'input.inStock', message: 'cannot be removed' });
+    if (input.location) checkLocation(input.location, 'input.location', problems);
     let attributeScores: number[] | undefined;
     if (input.attributes) {
       attributeScores = this.collect(problems, () =>
@@ -189,6 +235,10 @@ export class ProductService {
     if (problems.length > 0) throw new ValidationError(problems);
     const changes: { -readonly [K in keyof ProductChanges]: ProductChanges[K] } = {
       ...fields,
+      ...(input.inStock != null ? { inStock: input.inStock } : {}),
+      ...(input.location !== undefined
+        ? { latitude: input.location?.latitude ?? null, longitude: input.location?.longitude ?? null }
+        : {}),
       ...(attributeScores ? { attributeScores } : {}),
     };
     if (changes.sku !== undefined && changes.sku !== current.sku) {
@@ -241,16 +291,24 @@ export class ProductService {
         price: input.price,
         currency: input.currency ?? DEFAULT_CURRENCY,
         imageUrl: input.imageUrl ?? null,
+        tags: input.tags ?? [],
       },
       at,
       problems,
     );
+    if (input.location) checkLocation(input.location, `${at}.location`, problems);
     const attributeScores = this.collect(problems, () =>
       this.attributeVectors.toVector(input.attributes, `${at}.attributes`),
     );
     if (input.image) checkImageInput(input.image, `${at}.image`, problems);
     if (problems.length > before || !attributeScores) return null;
-    return { ...fields, attributeScores };
+    return {
+      ...fields,
+      inStock: input.inStock ?? true,
+      latitude: input.location?.latitude ?? null,
+      longitude: input.location?.longitude ?? null,
+      attributeScores,
+    };
   }
 
   private async assertSkusAreNew(
@@ -292,4 +350,13 @@ export class ProductService {
 function checkImageInput(image: ImageSourceInput, field: string, problems: FieldProblem[]): void {
   const given = [image.url, image.base64].filter((value) => value != null && value !== '').length;
   if (given !== 1) problems.push({ field, message: 'give exactly one of url or base64' });
+}
+
+function checkLocation(point: GeoPoint, field: string, problems: FieldProblem[]): void {
+  if (!Number.isFinite(point.latitude) || point.latitude < -90 || point.latitude > 90) {
+    problems.push({ field: `${field}.latitude`, message: 'must be between -90 and 90' });
+  }
+  if (!Number.isFinite(point.longitude) || point.longitude < -180 || point.longitude > 180) {
+    problems.push({ field: `${field}.longitude`, message: 'must be between -180 and 180' });
+  }
 }

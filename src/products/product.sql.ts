@@ -4,7 +4,8 @@ import { Prisma } from '../generated/prisma/client.js';
 import { type ProductRecord } from './product.model.js';
 
 export const PRODUCT_COLUMNS = Prisma.sql`p.id::text AS "id", p.sku, p.name, p.description, p.category,
-  p.price::float8 AS "price", p.currency, p.image_url AS "imageUrl", p.attribute_scores AS "attributeScores",
+  p.price::float8 AS "price", p.currency, p.image_url AS "imageUrl", p.in_stock AS "inStock", p.tags,
+  p.latitude, p.longitude, p.attribute_scores AS "attributeScores",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
 export interface ProductSqlRow {
@@ -16,6 +17,10 @@ export interface ProductSqlRow {
   price: number;
   currency: string;
   imageUrl: string | null;
+  inStock: boolean;
+  tags: string[];
+  latitude: number | null;
+  longitude: number | null;
   attributeScores: number[];
   createdAt: Date;
   updatedAt: Date;
@@ -31,6 +36,12 @@ export function rowToRecord(row: ProductSqlRow): ProductRecord {
     price: Number(row.price),
     currency: row.currency,
     imageUrl: row.imageUrl,
+    inStock: row.inStock,
+    tags: row.tags,
+    location:
+      row.latitude === null || row.longitude === null
+        ? null
+        : { latitude: Number(row.latitude), longitude: Number(row.longitude) },
     attributeScores: row.attributeScores.map(Number),
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),

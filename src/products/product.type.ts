@@ -10,6 +10,15 @@ export class AttributeScore {
 }
 
 @ObjectType()
+export class Location {
+  @Field(() => Float)
+  latitude!: number;
+
+  @Field(() => Float)
+  longitude!: number;
+}
+
+@ObjectType()
 export class Product {
   @Field(() => ID)
   id!: string;
@@ -34,6 +43,15 @@ export class Product {
 
   @Field(() => String, { nullable: true })
   imageUrl!: string | null;
+
+  @Field(() => Boolean)
+  inStock!: boolean;
+
+  @Field(() => [String], { description: 'Lower-case tags; the TAGS space compares them as sets.' })
+  tags!: string[];
+
+  @Field(() => Location, { nullable: true, description: 'Where the product is available (the GEO space).' })
+  location!: Location | null;
 
   @Field(() => [AttributeScore], { description: 'Scores in attribute-axis order: the attribute vector.' })
   attributes!: AttributeScore[];

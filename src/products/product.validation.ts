@@ -35,7 +35,23 @@ export const productFieldRules = {
     .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
     .max(2048, 'must be at most 2048 characters')
     .nullable(),
+  tags: z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .min(1, 'tags must not be empty')
+        .max(50, 'tags must be at most 50 characters'),
+    )
+    .max(50, 'at most 50 tags')
+    .transform((tags) => [...new Set(tags)]),
 } as const;
+
+/** Tags compare as sets of trimmed, lower-case strings. */
+export function normaliseTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag.length > 0))];
+}
 
 export type ProductField = keyof typeof productFieldRules;
 
