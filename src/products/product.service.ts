@@ -149,9 +149,16 @@ export class ProductService {
       }
     }
     if (problems.length > 0) throw new ValidationError(problems);
-    const { attributes: _attributes, tagsAny, tagsAll, ...rest } = filter;
+    const { category, categories, minPrice, maxPrice, nameContains, inStock, near, tagsAny, tagsAll } =
+      filter;
     return {
-      ...rest,
+      category,
+      categories,
+      minPrice,
+      maxPrice,
+      nameContains,
+      inStock,
+      near,
       ...(tagsAny ? { tagsAny: normaliseTags(tagsAny) } : {}),
       ...(tagsAll ? { tagsAll: normaliseTags(tagsAll) } : {}),
       attributeRanges,
