@@ -37,6 +37,8 @@ const configSchema = z.object({
   MAX_BULK_PRODUCTS: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
+  HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(40),
+  HNSW_MAX_SCAN_TUPLES: z.coerce.number().int().min(100).default(20_000),
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),
   /** Empty disables the space. */
@@ -76,6 +78,7 @@ export interface Config {
     readonly maxQueryComplexity: number;
     readonly maxQueryDepth: number;
   };
+  readonly search: { readonly efSearch: number; readonly maxScanTuples: number };
   readonly models: {
     readonly directory: string;
     readonly manifestPath: string;
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
       maxQueryDepth: raw.MAX_QUERY_DEPTH,
     },
+    search: { efSearch: raw.HNSW_EF_SEARCH, maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES },
     models: {
       directory: fromProjectRoot(raw.MODELS_DIR),
       manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),

@@ -35,6 +35,8 @@ import { ProductFieldsResolver } from './products/product-fields.resolver.js';
 import { ProductMediaService } from './products/product-media.service.js';
 import { SearchResolver } from './recommendations/search.resolver.js';
 import { SearchService } from './recommendations/search.service.js';
+import { QueryEmbedder } from './recommendations/query-embedder.service.js';
+import { RecommendationEngine } from './recommendations/recommendation-engine.service.js';
 import { buildGraphQLSchema } from './http/graphql-schema.js';
 import { complexityLimitPlugin } from './http/query-complexity.js';
 import { type RequestContext } from './http/request-context.js';
@@ -49,6 +51,7 @@ import { RecommendationService } from './recommendations/recommendation.service.
 export interface Services {
   readonly products: ProductService;
   readonly recommendations: RecommendationService;
+  readonly engine: RecommendationEngine;
   readonly search: SearchService;
   readonly classification: ClassificationService;
   readonly attributeVectors: AttributeVectorService;
@@ -112,24 +115,35 @@ export async function createServices(database: Database, config: Config, logger:
     { maxBulkProducts: config.limits.maxBulkProducts },
     media,
   );
+  const recommendationRepository = new RecommendationRepository(database.prisma, config.search);
+  const embedder = new QueryEmbedder(models, imageLoader, preprocessor);
+  const engine = new RecommendationEngine(
+    recommendationRepository,
+    products,
+    attributeVectors,
+    spaces,
+    embedder,
+  );
   const recommendations = new RecommendationService(
-    new RecommendationRepository(database.prisma),
+    recommendationRepository,
     products,
     attributeVectors,
     embeddings,
     spaces,
+    engine,
   );
-  const search = new SearchService(recommendations, embeddings, models, imageLoader, preprocessor);
+  const search = new SearchService(recommendations, embeddings, embedder);
   const classification = new ClassificationService(
     new ClassificationRepository(database.prisma),
     models,
     recommendations,
     products,
-    search,
+    embedder,
   );
   return {
     products,
     recommendations,
+    engine,
     search,
     classification,
     attributeVectors,
@@ -152,7 +166,7 @@ export async function createApp(options: {
     new Map<unknown, object>([
       [ProductResolver, new ProductResolver(services.products)],
       [AttributeAxisResolver, new AttributeAxisResolver(services.attributeVectors)],
-      [RecommendationResolver, new RecommendationResolver(services.recommendations)],
+      [RecommendationResolver, new RecommendationResolver(services.recommendations, services.engine)],
       [ProductFieldsResolver, new ProductFieldsResolver()],
       [SearchResolver, new SearchResolver(services.search)],
       [ClassificationResolver, new ClassificationResolver(services.classification)],

@@ -1,7 +1,7 @@
 // Zero-shot classification with CLIP: labels become prompts ("a photo of a {}"), several templates
 // are averaged as a prompt ensemble, and each product's probabilities are the softmax over the
 // scaled cosines of its image embedding with every label (logit scale 100, as CLIP does).
-import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
+import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
 import {
   type ClipTextEncoder,
   type ImageSourceInput,
@@ -11,7 +11,7 @@ import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
 import { type ProductFilter } from '../products/product.model.js';
 import { type ProductService } from '../products/product.service.js';
 import { type RecommendationService } from '../recommendations/recommendation.service.js';
-import { type SearchService } from '../recommendations/search.service.js';
+import { type QueryEmbedder } from '../recommendations/query-embedder.service.js';
 import {
   type CategoryLabel,
   type ClassificationReport,
@@ -72,7 +72,7 @@ export class ClassificationService {
     private readonly models: ModelProvider,
     private readonly recommendations: RecommendationService,
     private readonly products: ProductService,
-    private readonly search: SearchService,
+    private readonly embedder: QueryEmbedder,
   ) {}
 
   async classifyProducts(request: {
@@ -171,7 +171,7 @@ export class ClassificationService {
     if (problems.length > 0) throw new ValidationError(problems);
     const { model, encoder } = await this.clip();
     const [imageVector, textVectors] = await Promise.all([
-      this.search.embedImage(image, 'image', ImageSpace.CLIP, model.modelId),
+      this.embedder.embedImage(image, 'image', ImageSpace.CLIP, model.modelId),
       encoder.encode(cleaned),
     ]);
     const cosines = textVectors.map((vector) => cosine(imageVector, vector));
@@ -185,14 +185,8 @@ export class ClassificationService {
 
   private async clip(): Promise<{ model: SpaceModel; encoder: ClipTextEncoder }> {
     const model = await this.recommendations.activeModel(ImageSpace.CLIP);
-    const encoder = await this.models.textEncoder();
-    if (encoder.modelId !== model.modelId) {
-      throw new ModelUnavailableError(
-        encoder.modelId,
-        `the catalogue's CLIP vectors are by ${model.modelId}; classification resumes when re-embedding completes`,
-      );
-    }
-    return { model, encoder };
+    // The text tower of the model whose image vectors are stored, also while a new model is being rolled out.
+    return { model, encoder: await this.models.textEncoder(model.modelId) };
   }
 
   /** One vector per label: the normalised mean of its prompts' embeddings over all templates. */

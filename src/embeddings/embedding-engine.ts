@@ -66,6 +66,7 @@ export interface ModelProvider {
   describe(modelId: string): SpaceModel | null;
   /** Throws ModelUnavailableError when the model's files are missing or invalid. */
   imageEncoder(space: ImageSpace, modelId?: string): Promise<ImageEncoder>;
-  textEncoder(): Promise<ClipTextEncoder>;
+  /** The CLIP text tower of `modelId` (default: the configured CLIP model). */
+  textEncoder(modelId?: string): Promise<ClipTextEncoder>;
   statuses(): Promise<ModelStatusInfo[]>;
 }

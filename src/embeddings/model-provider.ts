@@ -32,7 +32,7 @@ const spaceOf = (spec: ModelSpec): ImageSpace => (spec.kind === 'cnn' ? ImageSpa
 
 export class OnnxModelProvider implements ModelProvider {
   private readonly images = new Map<string, Promise<Loaded>>();
-  private text: Promise<ClipTextModel> | null = null;
+  private readonly texts = new Map<string, Promise<ClipTextModel>>();
   private readonly failures = new Map<string, string>();
   private readonly downloading = new Set<string>();
 
@@ -84,19 +84,21 @@ export class OnnxModelProvider implements ModelProvider {
     return (await loading).encoder;
   }
 
-  async textEncoder(): Promise<ClipTextEncoder> {
-    const id = this.options.clipModelId;
+  async textEncoder(modelId?: string): Promise<ClipTextEncoder> {
+    const id = modelId ?? this.options.clipModelId;
     if (!id) throw new ModelUnavailableError('clip', 'no CLIP model is configured (CLIP_MODEL)');
-    const spec = this.registry.get(id);
-    if (spec.kind !== 'clip') throw new ModelUnavailableError(id, 'it is not a CLIP model');
-    if (!this.text) {
-      this.text = ClipTextModel.load(spec, this.options.modelsDir, this.sessionOptions());
-      this.text.catch((error: unknown) => {
-        this.text = null;
+    const spec = this.registry.find(id);
+    if (spec?.kind !== 'clip') throw new ModelUnavailableError(id, 'it is not a CLIP model of the manifest');
+    let loading = this.texts.get(id);
+    if (!loading) {
+      loading = ClipTextModel.load(spec, this.options.modelsDir, this.sessionOptions());
+      this.texts.set(id, loading);
+      loading.catch((error: unknown) => {
+        this.texts.delete(id);
         this.failures.set(`${id}#text`, error instanceof Error ? error.message : String(error));
       });
     }
-    const model = await this.text;
+    const model = await loading;
     return {
       modelId: spec.id,
       dimension: spec.dimension,
@@ -158,19 +160,16 @@ export class OnnxModelProvider implements ModelProvider {
     const loaded = await Promise.allSettled([...this.images.values()]);
     for (const result of loaded) if (result.status === 'fulfilled') await result.value.release();
     this.images.clear();
-    const text = this.text;
-    this.text = null;
-    if (text) await text.then((model) => model.release()).catch(() => undefined);
+    for (const text of this.texts.values())
+      await text.then((model) => model.release()).catch(() => undefined);
+    this.texts.clear();
   }
 
   private async isLoaded(id: string): Promise<boolean> {
     const image = this.images.get(id);
     if (image && (await image.then(() => true).catch(() => false))) return true;
-    return (
-      id === this.options.clipModelId &&
-      this.text !== null &&
-      (await this.text.then(() => true).catch(() => false))
-    );
+    const text = this.texts.get(id);
+    return text !== undefined && (await text.then(() => true).catch(() => false));
   }
 
   private forget(id: string, error: unknown): void {

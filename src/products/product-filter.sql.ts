@@ -6,12 +6,22 @@ import { type GeoPoint, type ResolvedProductFilter } from './product.model.js';
 /** Mean Earth radius (IUGG), in kilometres. */
 export const EARTH_RADIUS_KM = 6371.0088;
 
-/** Great-circle distance in km between two points given as SQL expressions, by the haversine formula. */
-export function haversineKm(latitude: Prisma.Sql, longitude: Prisma.Sql, point: GeoPoint): Prisma.Sql {
+export interface SqlPoint {
+  readonly latitude: Prisma.Sql;
+  readonly longitude: Prisma.Sql;
+}
+
+export const pointSql = (point: GeoPoint): SqlPoint => ({
+  latitude: Prisma.sql`${point.latitude}::float8`,
+  longitude: Prisma.sql`${point.longitude}::float8`,
+});
+
+/** Great-circle distance in km between two points (SQL expressions in degrees), by the haversine formula. */
+export function haversineKm(a: SqlPoint, b: SqlPoint): Prisma.Sql {
   return Prisma.sql`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
-      power(sin(radians(${latitude} - ${point.latitude}::float8) / 2), 2)
-    + cos(radians(${point.latitude}::float8)) * cos(radians(${latitude}))
-      * power(sin(radians(${longitude} - ${point.longitude}::float8) / 2), 2)))))`;
+      power(sin(radians(${a.latitude} - ${b.latitude}) / 2), 2)
+    + cos(radians(${b.latitude})) * cos(radians(${a.latitude}))
+      * power(sin(radians(${a.longitude} - ${b.longitude}) / 2), 2)))))`;
 }
 
 /** `AND …` conditions for every filter field that is set, or an empty fragment. */
@@ -39,7 +49,10 @@ export function filterToSql(filter: ResolvedProductFilter | null | undefined): P
   }
   if (filter.near) {
     conditions.push(
-      Prisma.sql`p.latitude IS NOT NULL AND ${haversineKm(Prisma.sql`p.latitude`, Prisma.sql`p.longitude`, filter.near)} <= ${filter.near.radiusKm}::float8`,
+      Prisma.sql`p.latitude IS NOT NULL AND ${haversineKm(
+        { latitude: Prisma.sql`p.latitude`, longitude: Prisma.sql`p.longitude` },
+        pointSql(filter.near),
+      )} <= ${filter.near.radiusKm}::float8`,
     );
   }
   return conditions.length === 0 ? Prisma.empty : Prisma.sql`AND ${Prisma.join(conditions, ' AND ')}`;

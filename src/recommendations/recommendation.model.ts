@@ -1,9 +1,39 @@
-import { type Product, type ProductRecord } from '../products/product.model.js';
+// Plain types of the recommendation engine.
+import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
+import { type Product, type ProductFilter } from '../products/product.model.js';
 
 export enum EmbeddingSpace {
+  /** The hand-crafted attribute vector (scores in axis order). */
   ATTRIBUTES = 'ATTRIBUTES',
+  /** ImageNet CNN features of the product photo (IMAGE_MODEL). */
   IMAGE = 'IMAGE',
+  /** CLIP embedding of the product photo, comparable with CLIP text (CLIP_MODEL). */
   CLIP = 'CLIP',
+  /** The product's tag set. */
+  TAGS = 'TAGS',
+  /** The product's location. */
+  GEO = 'GEO',
+}
+
+export enum DistanceMetric {
+  COSINE = 'COSINE',
+  DOT_PRODUCT = 'DOT_PRODUCT',
+  EUCLIDEAN = 'EUCLIDEAN',
+  L2_SQUARED = 'L2_SQUARED',
+  MANHATTAN = 'MANHATTAN',
+  MINKOWSKI = 'MINKOWSKI',
+  CHEBYSHEV = 'CHEBYSHEV',
+  HAMMING = 'HAMMING',
+  JACCARD = 'JACCARD',
+  SORENSEN_DICE = 'SORENSEN_DICE',
+  HAVERSINE = 'HAVERSINE',
+}
+
+export enum RecommendationStrategy {
+  /** One query vector per space: 2·mean(like) − mean(unlike) (mean(like) without unlike), as Qdrant does. */
+  AVERAGE_VECTOR = 'AVERAGE_VECTOR',
+  /** Per space, the best similarity to any liked example, unless an unliked one is closer (Qdrant's best_score). */
+  BEST_SCORE = 'BEST_SCORE',
 }
 
 export enum RankBy {
@@ -13,22 +43,135 @@ export enum RankBy {
   WEIGHTED_SUM = 'WEIGHTED_SUM',
 }
 
-export interface AttributeWeight {
-  readonly axis: string;
-  readonly weight: number;
+export const VECTOR_SPACES: readonly EmbeddingSpace[] = [
+  EmbeddingSpace.ATTRIBUTES,
+  EmbeddingSpace.IMAGE,
+  EmbeddingSpace.CLIP,
+];
+export const VECTOR_METRICS: readonly DistanceMetric[] = [
+  DistanceMetric.COSINE,
+  DistanceMetric.DOT_PRODUCT,
+  DistanceMetric.EUCLIDEAN,
+  DistanceMetric.L2_SQUARED,
+  DistanceMetric.MANHATTAN,
+  DistanceMetric.MINKOWSKI,
+  DistanceMetric.CHEBYSHEV,
+];
+
+/** Which metrics fit which space. */
+export function metricsFor(space: EmbeddingSpace): readonly DistanceMetric[] {
+  switch (space) {
+    case EmbeddingSpace.ATTRIBUTES:
+      return VECTOR_METRICS;
+    case EmbeddingSpace.IMAGE:
+    case EmbeddingSpace.CLIP:
+      return [...VECTOR_METRICS, DistanceMetric.HAMMING];
+    case EmbeddingSpace.TAGS:
+      return [DistanceMetric.JACCARD, DistanceMetric.SORENSEN_DICE];
+    case EmbeddingSpace.GEO:
+      return [DistanceMetric.HAVERSINE];
+  }
 }
 
-export interface ScoredRecord {
-  readonly record: ProductRecord;
-  readonly distance: number;
+export function defaultMetric(space: EmbeddingSpace): DistanceMetric {
+  if (space === EmbeddingSpace.TAGS) return DistanceMetric.JACCARD;
+  if (space === EmbeddingSpace.GEO) return DistanceMetric.HAVERSINE;
+  return DistanceMetric.COSINE;
+}
+
+/**
+ * The score of a distance, higher is better, as documented in the API: cosine similarity for COSINE,
+ * the inner product for DOT_PRODUCT, 1 − distance for JACCARD and SORENSEN_DICE, 1 − bits/dimensions
+ * for HAMMING, and 1 / (1 + distance) for EUCLIDEAN, L2_SQUARED, MANHATTAN, MINKOWSKI, CHEBYSHEV and
+ * HAVERSINE (km).
+ */
+export function scoreOf(metric: DistanceMetric, distance: number, dimension = 1): number {
+  switch (metric) {
+    case DistanceMetric.COSINE:
+    case DistanceMetric.JACCARD:
+    case DistanceMetric.SORENSEN_DICE:
+      return 1 - distance;
+    case DistanceMetric.DOT_PRODUCT:
+      return -distance;
+    case DistanceMetric.HAMMING:
+      return 1 - distance / dimension;
+    default:
+      return 1 / (1 + distance);
+  }
+}
+
+/** One example of what the caller likes or dislikes: exactly one field is set. */
+export interface Example {
+  readonly productId?: string | null | undefined;
+  readonly text?: string | null | undefined;
+  readonly image?: ImageSourceInput | null | undefined;
+  readonly vector?: readonly number[] | null | undefined;
+  /** The space of `vector`. */
+  readonly space?: EmbeddingSpace | null | undefined;
+}
+
+export interface SpaceWeight {
+  readonly space: EmbeddingSpace;
+  readonly weight: number;
+  readonly metric?: DistanceMetric | null | undefined;
+  readonly p?: number | null | undefined;
+}
+
+export interface RecommendationRequest {
+  readonly like: readonly Example[];
+  readonly unlike?: readonly Example[] | null | undefined;
+  readonly strategy?: RecommendationStrategy | null | undefined;
+  readonly spaces?: readonly SpaceWeight[] | null | undefined;
+  /** Applies to every space without a metric of its own. */
+  readonly metric?: DistanceMetric | null | undefined;
+  readonly p?: number | null | undefined;
+  readonly filter?: ProductFilter | null | undefined;
+  readonly excludeIds?: readonly string[] | null | undefined;
+  readonly k?: number | null | undefined;
+  readonly minScore?: number | null | undefined;
+  /** Maximal marginal relevance: 0 is pure relevance, 1 pure novelty. */
+  readonly diversity?: number | null | undefined;
+}
+
+/** One space's part in a product's score. */
+export interface SpaceContribution {
+  readonly space: EmbeddingSpace;
+  readonly metric: DistanceMetric;
+  readonly modelId: string | null;
+  /** The metric's own distance, null when the product has nothing in this space. */
+  readonly distance: number | null;
+  /** The metric's score (see scoreOf), null when the product has nothing in this space. */
+  readonly similarity: number | null;
+  readonly weight: number;
+  /** The weight after renormalising over the spaces the product has. */
+  readonly effectiveWeight: number;
+  readonly contribution: number;
+}
+
+export interface AxisContribution {
+  readonly axis: string;
+  readonly productValue: number;
+  readonly queryValue: number;
+  /** This axis's share of the attribute similarity (COSINE, DOT_PRODUCT) or distance (others). */
+  readonly share: number;
+}
+
+export interface Explanation {
+  readonly summary: string;
+  readonly spaces: readonly SpaceContribution[];
+  readonly missingSpaces: readonly EmbeddingSpace[];
+  readonly renormalized: boolean;
+  readonly attributes: readonly AxisContribution[] | null;
 }
 
 export interface ScoredProduct {
   readonly product: Product;
-  /** Cosine similarity. */
+  /** Higher is better: the metric's score for one space, the weighted mean of space scores for several. */
   readonly score: number;
-  /** 1 − score. */
+  /** The metric's own distance for one space; 1 − score for several. */
   readonly distance: number;
+  /** Builds the explanation on demand (only when a client asks for it). */
+  readonly explain?: () => Promise<Explanation>;
 }
 
 export interface RankedProduct {
@@ -37,5 +180,11 @@ export interface RankedProduct {
   readonly score: number;
 }
 
+export interface AttributeWeight {
+  readonly axis: string;
+  readonly weight: number;
+}
+
 export const K_DEFAULT = 10;
 export const K_MAX = 100;
+export const MAX_EXAMPLES = 20;

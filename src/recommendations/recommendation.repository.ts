@@ -2,30 +2,99 @@
 // operators; only the k winners come back to Node.
 import { type PrismaClient } from '../generated/prisma/client.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
+import { vectorLiteral } from '../embeddings/vector-sql.js';
 import { type ProductRecord } from '../products/product.model.js';
-import { type ScoredRecord } from './recommendation.model.js';
+import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
+import { attributeQuerySql, pairwiseSql, recommendationSql } from './recommendation.sql.js';
 
-/** HNSW returns at most ef_search rows; keep it at least k (and at pgvector's default otherwise). */
-const efSearchFor = (k: number): string => String(Math.max(40, k));
+export interface SearchSettings {
+  /** hnsw.ef_search: candidates HNSW keeps while searching (raised to the number needed). */
+  readonly efSearch: number;
+  /** hnsw.max_scan_tuples: how far an iterative index scan may go before it gives up. */
+  readonly maxScanTuples: number;
+}
 
-const vectorLiteral = (values: readonly number[]): string => `[${values.join(',')}]`;
+export interface ScoredRow {
+  readonly record: ProductRecord;
+  readonly score: number;
+  /** Per plan space, in plan order; null where the product has no value. */
+  readonly distances: ReadonlyArray<number | null>;
+  readonly similarities: ReadonlyArray<number | null>;
+}
 
 export class RecommendationRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly settings: SearchSettings = { efSearch: 40, maxScanTuples: 20_000 },
+  ) {}
 
-  /** The k products nearest by cosine to the product's attribute vector, the product excluded. */
-  async nearestByAttributes(productId: string, k: number): Promise<ScoredRecord[]> {
-    const [, rows] = await this.prisma.$transaction([
-      this.prisma.$queryRaw`SELECT set_config('hnsw.ef_search', ${efSearchFor(k)}, true)`,
-      this.prisma.$queryRaw<Array<ProductSqlRow & { distance: number }>>`
-        SELECT ${PRODUCT_COLUMNS},
-               p.attribute_vector <=> (SELECT attribute_vector FROM product WHERE id = ${productId}::uuid) AS distance
-          FROM product p
-         WHERE p.id <> ${productId}::uuid
-         ORDER BY distance
-         LIMIT ${k}`,
+  /**
+   * The plan's best products. Candidates come from each space's index with iterative scans, so
+   * a filter still yields enough of them; should a query still come back short (an iterative scan
+   * reached max_scan_tuples, or minScore pruned), it is answered again exactly from every
+   * filtered product, so whenever k products qualify, k come back.
+   */
+  async recommend(plan: RecommendationPlan): Promise<ScoredRow[]> {
+    const rows = await this.run(plan, false);
+    return rows.length >= plan.limit ? rows : this.run(plan, true);
+  }
+
+  private async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
+    const { statement, efSearch } = recommendationSql(plan, exact);
+    const [, , , rows] = await this.prisma.$transaction([
+      this.prisma
+        .$queryRaw`SELECT set_config('hnsw.ef_search', ${String(Math.max(this.settings.efSearch, efSearch))}, true)`,
+      this.prisma.$queryRaw`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+      this.prisma
+        .$queryRaw`SELECT set_config('hnsw.max_scan_tuples', ${String(this.settings.maxScanTuples)}, true)`,
+      this.prisma.$queryRaw<
+        Array<
+          ProductSqlRow & {
+            score: number;
+            distances: Array<number | null>;
+            similarities: Array<number | null>;
+          }
+        >
+      >(statement),
     ]);
-    return rows.map((row) => ({ record: rowToRecord(row), distance: Number(row.distance) }));
+    return rows.map((row) => ({
+      record: rowToRecord(row),
+      score: Number(row.score),
+      distances: row.distances.map((value) => (value === null ? null : Number(value))),
+      similarities: row.similarities.map((value) => (value === null ? null : Number(value))),
+    }));
+  }
+
+  /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */
+  async pairwiseSimilarity(plan: RecommendationPlan, ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length < 2) return new Map();
+    const rows = await this.prisma.$queryRaw<Array<{ a: string; b: string; similarity: number | null }>>(
+      pairwiseSql(plan, ids),
+    );
+    return new Map(
+      rows.map((row) => [`${row.a}|${row.b}`, row.similarity === null ? 0 : Number(row.similarity)]),
+    );
+  }
+
+  /** The attribute vector a plan's examples average to (for explanations). */
+  async attributeQuery(space: SpacePlan): Promise<number[] | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ v: number[] | null }>>(attributeQuerySql(space));
+    return rows[0]?.v ? rows[0].v.map(Number) : null;
+  }
+
+  /** Which spaces each product has a value in (attributes always; image spaces per model). */
+  async spacesOf(
+    productIds: readonly string[],
+    models: { image: string | null; clip: string | null },
+  ): Promise<Map<string, { tags: boolean; geo: boolean; image: boolean; clip: boolean }>> {
+    const rows = await this.prisma.$queryRaw<
+      Array<{ id: string; tags: boolean; geo: boolean; image: boolean; clip: boolean }>
+    >`
+      SELECT p.id::text AS id, cardinality(p.tags) > 0 AS tags, p.latitude IS NOT NULL AS geo,
+             EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.image}) AS image,
+             EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.clip}) AS clip
+        FROM product p WHERE p.id = ANY(${[...productIds]}::uuid[])`;
+    return new Map(rows.map(({ id, ...spaces }) => [id, spaces]));
   }
 
   /** The k products with the longest attribute vectors. */

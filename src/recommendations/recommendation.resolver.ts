@@ -1,24 +1,56 @@
-import { Arg, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { listComplexity } from '../http/query-complexity.js';
-import { EmbeddingSpace, RankBy } from './recommendation.model.js';
+import { DistanceMetric, EmbeddingSpace, RankBy } from './recommendation.model.js';
+import { RecommendationEngine } from './recommendation-engine.service.js';
 import { RecommendationService } from './recommendation.service.js';
-import { AttributeWeightInput, RankedProduct, ScoredProduct } from './recommendation.type.js';
+import {
+  AttributeWeightInput,
+  Explanation,
+  RankedProduct,
+  RecommendationInput,
+  ScoredProduct,
+} from './recommendation.type.js';
 
-@Resolver()
+@Resolver(() => ScoredProduct)
 export class RecommendationResolver {
-  constructor(private readonly recommendations: RecommendationService) {}
+  constructor(
+    private readonly recommendationService: RecommendationService,
+    private readonly engine: RecommendationEngine,
+  ) {}
 
   @Query(() => [ScoredProduct], {
     description:
-      'The k products most similar to a product (itself excluded), by cosine similarity in one space.',
+      'The k products most similar to a product (itself excluded) in one space, by a metric (default COSINE).',
     complexity: listComplexity('k', 10),
   })
   similarProducts(
     @Arg('productId', () => ID) productId: string,
     @Arg('k', () => Int, { defaultValue: 10, description: '1–100.' }) k: number,
     @Arg('space', () => EmbeddingSpace, { defaultValue: EmbeddingSpace.ATTRIBUTES }) space: EmbeddingSpace,
+    @Arg('metric', () => DistanceMetric, { nullable: true }) metric: DistanceMetric | null,
+    @Arg('p', () => Float, { nullable: true, description: 'MINKOWSKI exponent.' }) p: number | null,
   ) {
-    return this.recommendations.similarProducts(productId, k, space);
+    return this.recommendationService.similarProducts(productId, k, space, metric, p);
+  }
+
+  @Query(() => [ScoredProduct], {
+    description:
+      'More like these, less like those: examples, weighted spaces, filters that keep k, any metric, diversity, explanations.',
+    complexity: ({ args, childComplexity }) => {
+      const input = args['input'] as { k?: number } | undefined;
+      return 1 + Math.max(1, input?.k ?? 10) * Math.max(1, childComplexity);
+    },
+  })
+  recommendations(@Arg('input', () => RecommendationInput) input: RecommendationInput) {
+    return this.engine.recommend(input, { root: 'input' });
+  }
+
+  @FieldResolver(() => Explanation, {
+    nullable: true,
+    description: "The score's parts per space (and per attribute axis); computed only when asked for.",
+  })
+  explanation(@Root() scored: ScoredProduct & { explain?: () => Promise<Explanation> }) {
+    return scored.explain ? scored.explain() : null;
   }
 
   @Query(() => [RankedProduct], {
@@ -30,6 +62,6 @@ export class RecommendationResolver {
     @Arg('weights', () => [AttributeWeightInput], { nullable: true }) weights: AttributeWeightInput[] | null,
     @Arg('k', () => Int, { defaultValue: 10 }) k: number,
   ) {
-    return this.recommendations.rankProducts(by, weights, k);
+    return this.recommendationService.rankProducts(by, weights, k);
   }
 }

@@ -8,6 +8,7 @@ import { type AttributeVectorService } from '../embeddings/attribute-vector.serv
 import { type ProductService } from '../products/product.service.js';
 import {
   type AttributeWeight,
+  type DistanceMetric,
   EmbeddingSpace,
   K_DEFAULT,
   K_MAX,
@@ -15,6 +16,7 @@ import {
   type RankedProduct,
   type ScoredProduct,
 } from './recommendation.model.js';
+import { type RecommendationEngine } from './recommendation-engine.service.js';
 import { type RecommendationRepository } from './recommendation.repository.js';
 
 export function assertK(k: number | null | undefined, field = 'k'): number {
@@ -32,6 +34,7 @@ export class RecommendationService {
     private readonly attributeVectors: AttributeVectorService,
     private readonly embeddings: EmbeddingRepository,
     private readonly spaces: EmbeddingSpaceService,
+    private readonly engine: RecommendationEngine,
   ) {}
 
   /** Cosine distances of rows as storefront results. */
@@ -56,24 +59,39 @@ export class RecommendationService {
     return model;
   }
 
+  /**
+   * The storefront call: the k products most similar to one product in one space, on the same engine
+   * as `recommendations`.
+   */
   async similarProducts(
     productId: string,
     k: number | null | undefined,
     space: EmbeddingSpace = EmbeddingSpace.ATTRIBUTES,
+    metric?: DistanceMetric | null,
+    p?: number | null,
   ): Promise<ScoredProduct[]> {
-    const limit = assertK(k);
+    assertK(k);
     await this.products.requireById(productId, 'productId');
-    if (space === EmbeddingSpace.ATTRIBUTES) {
-      return this.toScored(await this.repository.nearestByAttributes(productId, limit));
+    const imageSpace =
+      space === EmbeddingSpace.IMAGE
+        ? ImageSpace.IMAGE
+        : space === EmbeddingSpace.CLIP
+          ? ImageSpace.CLIP
+          : null;
+    if (imageSpace) {
+      const model = await this.activeModel(imageSpace);
+      if (!(await this.embeddings.hasEmbedding(productId, model.modelId))) {
+        throw ValidationError.single(
+          'productId',
+          `product ${productId} has no ${space} embedding by ${model.modelId} (no photo, or the model was not installed when it was added; see Product.embeddingStatus and \`npm run embeddings:backfill\`)`,
+        );
+      }
     }
-    const model = await this.activeModel(space as unknown as ImageSpace);
-    if (!(await this.embeddings.hasEmbedding(productId, model.modelId))) {
-      throw ValidationError.single(
-        'productId',
-        `product ${productId} has no ${space} embedding by ${model.modelId} (no image, or the model was not installed when it was added; see Product.embeddingStatus and \`npm run embeddings:backfill\`)`,
-      );
-    }
-    return this.toScored(await this.embeddings.nearestToProduct(model, productId, limit));
+    return this.engine.recommend({
+      like: [{ productId }],
+      spaces: [{ space, weight: 1, metric: metric ?? null, p: p ?? null }],
+      k,
+    });
   }
 
   async rankProducts(

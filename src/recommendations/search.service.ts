@@ -1,14 +1,10 @@
 // Search by example from outside the catalogue: a text (CLIP) or an uploaded photo, compared with
 // stored product embeddings of the same model in Postgres.
-import { ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
-import {
-  type ImageCanonicalizer,
-  type ImageSource,
-  type ImageSourceInput,
-  type ModelProvider,
-} from '../embeddings/embedding-engine.js';
+import { ValidationError } from '../errors/domain-errors.js';
+import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
 import { ImageSpace } from '../embeddings/embedding.model.js';
 import { type EmbeddingRepository } from '../embeddings/embedding.repository.js';
+import { type QueryEmbedder } from './query-embedder.service.js';
 import { EmbeddingSpace, type ScoredProduct } from './recommendation.model.js';
 import { assertK, type RecommendationService } from './recommendation.service.js';
 
@@ -27,9 +23,7 @@ export class SearchService {
   constructor(
     private readonly recommendations: RecommendationService,
     private readonly embeddings: EmbeddingRepository,
-    private readonly models: ModelProvider,
-    private readonly source: ImageSource,
-    private readonly canonicalizer: ImageCanonicalizer,
+    private readonly embedder: QueryEmbedder,
   ) {}
 
   /** Products whose photos match a text, by CLIP. */
@@ -37,14 +31,9 @@ export class SearchService {
     const limit = assertK(k);
     const query = assertText(text, 'text');
     const model = await this.recommendations.activeModel(ImageSpace.CLIP);
-    const encoder = await this.models.textEncoder();
-    if (encoder.modelId !== model.modelId) {
-      throw new ModelUnavailableError(
-        encoder.modelId,
-        `the catalogue's CLIP vectors are by ${model.modelId}; text search resumes when re-embedding completes`,
-      );
-    }
-    const [vector] = await encoder.encode([query]);
+    const {
+      vectors: [vector],
+    } = await this.embedder.embedTexts([query], model.modelId);
     return this.recommendations.toScored(await this.embeddings.nearestToVector(model, vector!, limit));
   }
 
@@ -60,21 +49,7 @@ export class SearchService {
     }
     const imageSpace = space === EmbeddingSpace.IMAGE ? ImageSpace.IMAGE : ImageSpace.CLIP;
     const model = await this.recommendations.activeModel(imageSpace);
-    const vector = await this.embedImage(image, 'image', imageSpace, model.modelId);
+    const vector = await this.embedder.embedImage(image, 'image', imageSpace, model.modelId);
     return this.recommendations.toScored(await this.embeddings.nearestToVector(model, vector, limit));
-  }
-
-  /** The embedding of a client's photo, computed exactly as stored product photos are. */
-  async embedImage(
-    image: ImageSourceInput,
-    field: string,
-    space: ImageSpace,
-    modelId?: string,
-  ): Promise<Float32Array> {
-    const encoder = await this.models.imageEncoder(space, modelId);
-    const loaded = await this.source.load(image, field);
-    const canonical = await this.canonicalizer.toCanonicalJpeg(loaded.bytes, field);
-    const [vector] = await encoder.encode([canonical.bytes]);
-    return vector!;
   }
 }

@@ -1,0 +1,43 @@
+// What the recommendation service asks the repository to compute: per space, the metric, weight
+// and example targets; and the candidate set's bounds. Plain data, built and validated by the
+// service, turned into one SQL statement by recommendation.sql.ts.
+import { type SpaceModel } from '../embeddings/embedding.model.js';
+import { type ResolvedProductFilter } from '../products/product.model.js';
+import {
+  type DistanceMetric,
+  type EmbeddingSpace,
+  type RecommendationStrategy,
+} from './recommendation.model.js';
+
+/** Where a query vector comes from: a stored product's own value, or a value given or computed. */
+export type QueryTarget =
+  | { readonly kind: 'product'; readonly productId: string }
+  | { readonly kind: 'vector'; readonly values: ArrayLike<number> }
+  | { readonly kind: 'tags'; readonly tags: readonly string[] }
+  | { readonly kind: 'point'; readonly latitude: number; readonly longitude: number };
+
+export interface SpacePlan {
+  readonly space: EmbeddingSpace;
+  readonly metric: DistanceMetric;
+  /** Minkowski's p. */
+  readonly p: number;
+  readonly weight: number;
+  /** The vectors' dimension (attributes: the number of axes; IMAGE/CLIP: the model's). */
+  readonly dimension: number;
+  /** IMAGE and CLIP: the model whose vectors are compared. */
+  readonly model: SpaceModel | null;
+  readonly positives: readonly QueryTarget[];
+  readonly negatives: readonly QueryTarget[];
+}
+
+export interface RecommendationPlan {
+  readonly spaces: readonly SpacePlan[];
+  readonly strategy: RecommendationStrategy;
+  readonly filter: ResolvedProductFilter | null;
+  readonly excludeIds: readonly string[];
+  /** Rows to return. */
+  readonly limit: number;
+  /** Nearest candidates taken per space and example before exact scoring. */
+  readonly candidatesPerTarget: number;
+  readonly minScore: number | null;
+}

@@ -1,0 +1,389 @@
+// Builds the recommendation SQL: candidates per space from its index (HNSW with pgvector's
+// iterative scans, so filters keep k) or by an exact scan, then every candidate scored exactly in
+// every space, the spaces combined with weights renormalised over the spaces each product has,
+// ordered and limited — all in one statement.
+import { Prisma } from '../generated/prisma/client.js';
+import { vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
+import { filterToSql, haversineKm } from '../products/product-filter.sql.js';
+import { PRODUCT_COLUMNS } from '../products/product.sql.js';
+import { DistanceMetric, EmbeddingSpace, RecommendationStrategy } from './recommendation.model.js';
+import { type QueryTarget, type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
+
+const sql = Prisma.sql;
+const raw = Prisma.raw;
+
+/** A value in a space: one SQL expression, or a (latitude, longitude) pair for GEO. */
+type Value = Prisma.Sql | { readonly latitude: Prisma.Sql; readonly longitude: Prisma.Sql };
+
+const isPoint = (value: Value): value is { latitude: Prisma.Sql; longitude: Prisma.Sql } =>
+  'latitude' in value;
+
+/** Model ids come from the validated manifest (lower-case letters, digits, . _ -); inlined so partial indexes match. */
+export function modelLiteral(modelId: string): Prisma.Sql {
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(modelId)) throw new Error(`unexpected model id ${modelId}`);
+  return raw(`'${modelId}'`);
+}
+
+/** The typed vector type of a space (halfvec above pgvector's 2000-dimension index limit). */
+function typeOf(plan: SpacePlan): Prisma.Sql {
+  return vectorType(plan.dimension);
+}
+
+/** The candidate's value in a space, with `alias` the embedding join of IMAGE/CLIP. */
+export function candidateValue(plan: SpacePlan, product: string, embedding: string): Value {
+  switch (plan.space) {
+    case EmbeddingSpace.ATTRIBUTES:
+      return raw(`${product}.attribute_vector`);
+    case EmbeddingSpace.IMAGE:
+    case EmbeddingSpace.CLIP:
+      return sql`${raw(embedding)}.embedding::${typeOf(plan)}`;
+    case EmbeddingSpace.TAGS:
+      return raw(`NULLIF(${product}.tags, '{}')`);
+    case EmbeddingSpace.GEO:
+      return { latitude: raw(`${product}.latitude`), longitude: raw(`${product}.longitude`) };
+  }
+}
+
+function targetValue(plan: SpacePlan, target: QueryTarget): Value {
+  switch (target.kind) {
+    case 'vector':
+      return sql`${vectorLiteral(target.values)}::${typeOf(plan)}`;
+    case 'tags':
+      return sql`NULLIF(${[...target.tags]}::text[], '{}')`;
+    case 'point':
+      return { latitude: sql`${target.latitude}::float8`, longitude: sql`${target.longitude}::float8` };
+    case 'product': {
+      const id = sql`${target.productId}::uuid`;
+      switch (plan.space) {
+        case EmbeddingSpace.ATTRIBUTES:
+          return sql`(SELECT attribute_vector FROM product WHERE id = ${id})`;
+        case EmbeddingSpace.IMAGE:
+        case EmbeddingSpace.CLIP:
+          return sql`(SELECT embedding::${typeOf(plan)} FROM product_embedding
+                       WHERE product_id = ${id} AND model_id = ${modelLiteral(plan.model!.modelId)})`;
+        case EmbeddingSpace.TAGS:
+          return sql`(SELECT NULLIF(tags, '{}') FROM product WHERE id = ${id})`;
+        case EmbeddingSpace.GEO:
+          return {
+            latitude: sql`(SELECT latitude FROM product WHERE id = ${id})`,
+            longitude: sql`(SELECT longitude FROM product WHERE id = ${id})`,
+          };
+      }
+    }
+  }
+}
+
+/** The metric's own distance between a candidate value X and a query value Q. */
+export function distanceSql(plan: SpacePlan, x: Value, q: Value): Prisma.Sql {
+  if (isPoint(x) || isPoint(q)) {
+    if (!isPoint(x) || !isPoint(q)) throw new Error('GEO values must be points');
+    return sql`CASE WHEN ${x.latitude} IS NULL OR ${q.latitude} IS NULL THEN NULL ELSE ${haversineKm(x, q)} END`;
+  }
+  return vectorDistanceSql(plan, x as Prisma.Sql, q as Prisma.Sql);
+}
+
+function vectorDistanceSql(plan: SpacePlan, x: Prisma.Sql, q: Prisma.Sql): Prisma.Sql {
+  const arrays = sql`unnest((${x})::vector::real[], (${q})::vector::real[]) AS t(a, b)`;
+  switch (plan.metric) {
+    case DistanceMetric.COSINE:
+      return sql`(${x} <=> ${q})`;
+    case DistanceMetric.DOT_PRODUCT:
+      return sql`(${x} <#> ${q})`;
+    case DistanceMetric.EUCLIDEAN:
+      return sql`(${x} <-> ${q})`;
+    case DistanceMetric.L2_SQUARED:
+      return sql`power(${x} <-> ${q}, 2)`;
+    case DistanceMetric.MANHATTAN:
+      return sql`(${x} <+> ${q})`;
+    case DistanceMetric.MINKOWSKI:
+      return sql`(SELECT power(sum(power(abs(a - b)::float8, ${plan.p}::float8)), 1.0 / ${plan.p}::float8) FROM ${arrays})`;
+    case DistanceMetric.CHEBYSHEV:
+      return sql`(SELECT max(abs(a - b))::float8 FROM ${arrays})`;
+    case DistanceMetric.HAMMING: {
+      const bits = raw(`bit(${plan.dimension})`);
+      return sql`(binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits})::float8`;
+    }
+    case DistanceMetric.JACCARD:
+      return sql`(1 - ${intersection(x, q)}::float8 / NULLIF(${union(x, q)}, 0))`;
+    case DistanceMetric.SORENSEN_DICE:
+      return sql`(1 - 2 * ${intersection(x, q)}::float8 / NULLIF(cardinality(${x}) + cardinality(${q}), 0))`;
+    case DistanceMetric.HAVERSINE:
+      throw new Error('HAVERSINE compares points');
+  }
+}
+
+const intersection = (x: Prisma.Sql, q: Prisma.Sql) =>
+  sql`cardinality(ARRAY(SELECT unnest(${x}) INTERSECT SELECT unnest(${q})))`;
+const union = (x: Prisma.Sql, q: Prisma.Sql) =>
+  sql`cardinality(ARRAY(SELECT unnest(${x}) UNION SELECT unnest(${q})))`;
+
+/** The metric's score of a distance (see scoreOf in recommendation.model.ts), in SQL. */
+export function scoreSql(plan: SpacePlan, distance: Prisma.Sql): Prisma.Sql {
+  switch (plan.metric) {
+    case DistanceMetric.COSINE:
+    case DistanceMetric.JACCARD:
+    case DistanceMetric.SORENSEN_DICE:
+      return sql`(1 - ${distance})`;
+    case DistanceMetric.DOT_PRODUCT:
+      return sql`(-${distance})`;
+    case DistanceMetric.HAMMING:
+      return sql`(1 - ${distance} / ${plan.dimension}::float8)`;
+    default:
+      return sql`(1 / (1 + ${distance}))`;
+  }
+}
+
+/**
+ * The expression candidates are ordered by in their space: the index's operator where the metric
+ * has one (or, on unit-length embeddings, one that orders identically), the exact distance otherwise.
+ */
+function orderingSql(plan: SpacePlan, x: Value, q: Value): Prisma.Sql {
+  if (isPoint(x) || isPoint(q)) return distanceSql(plan, x, q);
+  const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
+  switch (plan.metric) {
+    case DistanceMetric.DOT_PRODUCT:
+    case DistanceMetric.EUCLIDEAN:
+    case DistanceMetric.L2_SQUARED:
+      // For unit vectors, |x − q|² = 1 + |q|² − 2 x·q: L2, inner product and cosine order alike.
+      if (unitEmbeddings) return sql`(${x} <=> ${q})`;
+      return plan.metric === DistanceMetric.DOT_PRODUCT ? sql`(${x} <#> ${q})` : sql`(${x} <-> ${q})`;
+    default:
+      return distanceSql(plan, x, q);
+  }
+}
+
+/** The space's query value for AVERAGE_VECTOR: 2·mean(like) − mean(unlike), or mean(like). */
+function averageTarget(plan: SpacePlan): Value {
+  const values = (targets: readonly QueryTarget[]) => targets.map((target) => targetValue(plan, target));
+  const positives = values(plan.positives);
+  const negatives = values(plan.negatives);
+  if (plan.space === EmbeddingSpace.GEO) {
+    // Unliked places do not move a location; the query point is the mean of the liked ones.
+    const points = positives.filter(isPoint);
+    const mean = (part: 'latitude' | 'longitude') =>
+      sql`(SELECT avg(v) FROM (VALUES ${Prisma.join(points.map((point) => sql`(${point[part]})`))}) AS t(v))`;
+    return { latitude: mean('latitude'), longitude: mean('longitude') };
+  }
+  const list = (items: Value[]) => Prisma.join(items.map((item) => sql`(${item as Prisma.Sql})`));
+  if (plan.space === EmbeddingSpace.TAGS) {
+    const liked = sql`SELECT unnest(v) FROM (VALUES ${list(positives)}) AS t(v)`;
+    const disliked =
+      negatives.length > 0
+        ? sql`EXCEPT SELECT unnest(v) FROM (VALUES ${list(negatives)}) AS n(v)`
+        : Prisma.empty;
+    return sql`NULLIF(ARRAY(${liked} ${disliked}), '{}')`;
+  }
+  const mean = (items: Value[]) => sql`(SELECT avg(v) FROM (VALUES ${list(items)}) AS t(v))`;
+  if (negatives.length === 0) return mean(positives);
+  return sql`(${mean(positives)} + (${mean(positives)} - ${mean(negatives)}))`;
+}
+
+function embeddingJoin(plan: SpacePlan, index: number, product = 'p'): Prisma.Sql {
+  if (plan.space !== EmbeddingSpace.IMAGE && plan.space !== EmbeddingSpace.CLIP) return Prisma.empty;
+  return sql`LEFT JOIN product_embedding ${raw(`e${index}`)} ON ${raw(`e${index}`)}.product_id = ${raw(product)}.id
+             AND ${raw(`e${index}`)}.model_id = ${modelLiteral(plan.model!.modelId)}`;
+}
+
+/** The SQL source of a space's values, for candidate generation (IMAGE/CLIP: from its partial index). */
+function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; present: Prisma.Sql } {
+  switch (plan.space) {
+    case EmbeddingSpace.IMAGE:
+    case EmbeddingSpace.CLIP:
+      return {
+        from: sql`product_embedding e JOIN product p ON p.id = e.product_id`,
+        value: sql`e.embedding::${typeOf(plan)}`,
+        present: sql`e.model_id = ${modelLiteral(plan.model!.modelId)}`,
+      };
+    case EmbeddingSpace.ATTRIBUTES:
+      return {
+        from: sql`product p`,
+        value: raw('p.attribute_vector'),
+        present: sql`p.attribute_vector IS NOT NULL`,
+      };
+    case EmbeddingSpace.TAGS:
+      return {
+        from: sql`product p`,
+        value: raw("NULLIF(p.tags, '{}')"),
+        present: sql`cardinality(p.tags) > 0`,
+      };
+    case EmbeddingSpace.GEO:
+      return {
+        from: sql`product p`,
+        value: { latitude: raw('p.latitude'), longitude: raw('p.longitude') },
+        present: sql`p.latitude IS NOT NULL`,
+      };
+  }
+}
+
+export interface BuiltQuery {
+  readonly statement: Prisma.Sql;
+  /** hnsw.ef_search the candidate scans need. */
+  readonly efSearch: number;
+}
+
+/**
+ * One statement returning the plan's best products with their score and, per space, distance and
+ * similarity. With `exact`, every filtered product with a value in some space is a candidate.
+ */
+export function recommendationSql(plan: RecommendationPlan, exact: boolean): BuiltQuery {
+  const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
+  const ctes: Prisma.Sql[] = [];
+  const candidateQueries: Prisma.Sql[] = [];
+  const where = sql`${filterToSql(plan.filter)} ${
+    plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty
+  }`;
+  const limit = exact ? Prisma.empty : sql`LIMIT ${plan.candidatesPerTarget}`;
+
+  plan.spaces.forEach((space, index) => {
+    const source = candidateSource(space);
+    const candidatesFor = (q: Value) =>
+      sql`(SELECT p.id FROM ${source.from} WHERE ${source.present} ${where}
+            ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
+    if (exact) {
+      candidateQueries.push(sql`(SELECT p.id FROM ${source.from} WHERE ${source.present} ${where})`);
+    }
+    if (best) {
+      const rows = [
+        ...space.positives.map((target) => ({ positive: true, value: targetValue(space, target) })),
+        ...space.negatives.map((target) => ({ positive: false, value: targetValue(space, target) })),
+      ];
+      const columns = (value: Value) =>
+        isPoint(value) ? sql`${value.latitude}, ${value.longitude}` : sql`${value}`;
+      ctes.push(sql`${raw(`x${index}`)}(positive, ${raw(space.space === EmbeddingSpace.GEO ? 'latitude, longitude' : 'v')}) AS (
+        VALUES ${Prisma.join(rows.map((row) => sql`(${row.positive}, ${columns(row.value)})`))})`);
+      if (!exact) {
+        space.positives.forEach((target) => candidateQueries.push(candidatesFor(targetValue(space, target))));
+      }
+    } else {
+      const q = averageTarget(space);
+      if (isPoint(q)) {
+        ctes.push(sql`${raw(`q${index}`)}(latitude, longitude) AS (SELECT ${q.latitude}, ${q.longitude})`);
+      } else {
+        ctes.push(sql`${raw(`q${index}`)}(v) AS (SELECT ${q})`);
+      }
+      if (!exact) candidateQueries.push(candidatesFor(queryRef(space, index)));
+    }
+  });
+
+  const perSpace = plan.spaces.map((space, index) => {
+    const x = candidateValue(space, 'p', `e${index}`);
+    if (!best) {
+      const distance = distanceSql(space, x, queryRef(space, index));
+      return { distance, similarity: scoreSql(space, distance), lateral: Prisma.empty };
+    }
+    // BEST_SCORE: per candidate, the best liked and best unliked similarity in this space.
+    const alias = raw(`b${index}`);
+    const rowValue: Value =
+      space.space === EmbeddingSpace.GEO
+        ? { latitude: raw('r.latitude'), longitude: raw('r.longitude') }
+        : raw('r.v');
+    const distance = distanceSql(space, x, rowValue);
+    const similarity = scoreSql(space, distance);
+    const lateral = sql`CROSS JOIN LATERAL (
+        SELECT max(${similarity}) FILTER (WHERE r.positive) AS liked,
+               max(${similarity}) FILTER (WHERE NOT r.positive) AS unliked,
+               min(${distance}) FILTER (WHERE r.positive) AS distance
+          FROM ${raw(`x${index}`)} r) ${alias}`;
+    return {
+      distance: sql`${alias}.distance`,
+      similarity: sql`CASE WHEN ${alias}.unliked IS NULL OR ${alias}.liked >= ${alias}.unliked THEN ${alias}.liked ELSE -${alias}.unliked END`,
+      lateral,
+    };
+  });
+
+  const weighted = Prisma.join(
+    plan.spaces.map((space, index) => sql`coalesce(${space.weight}::float8 * ${raw(`s${index}`)}, 0)`),
+    ' + ',
+  );
+  const weights = Prisma.join(
+    plan.spaces.map(
+      (space, index) => sql`CASE WHEN ${raw(`s${index}`)} IS NULL THEN 0 ELSE ${space.weight}::float8 END`,
+    ),
+    ' + ',
+  );
+  const statement = sql`
+    WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
+    candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
+    scored AS (
+      SELECT p.id,
+             ${Prisma.join(
+               perSpace.map(
+                 (s, i) => sql`${s.distance} AS ${raw(`d${i}`)}, ${s.similarity} AS ${raw(`s${i}`)}`,
+               ),
+               ', ',
+             )}
+        FROM candidates c JOIN product p ON p.id = c.id
+        ${Prisma.join(
+          plan.spaces.map((space, index) => embeddingJoin(space, index)),
+          ' ',
+        )}
+        ${Prisma.join(
+          perSpace.map((s) => s.lateral),
+          ' ',
+        )}
+    ),
+    combined AS (
+      SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM scored
+    )
+    SELECT ${PRODUCT_COLUMNS}, c.score,
+           ARRAY[${Prisma.join(
+             plan.spaces.map((_, i) => sql`c.${raw(`d${i}`)}::float8`),
+             ', ',
+           )}] AS distances,
+           ARRAY[${Prisma.join(
+             plan.spaces.map((_, i) => sql`c.${raw(`s${i}`)}::float8`),
+             ', ',
+           )}] AS similarities
+      FROM combined c JOIN product p ON p.id = c.id
+     WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
+     ORDER BY c.score DESC, p.id
+     LIMIT ${plan.limit}`;
+  const efSearch = Math.max(plan.candidatesPerTarget, 40);
+  return { statement, efSearch };
+}
+
+function queryRef(space: SpacePlan, index: number): Value {
+  const name = `q${index}`;
+  if (space.space === EmbeddingSpace.GEO) {
+    return {
+      latitude: raw(`(SELECT latitude FROM ${name})`),
+      longitude: raw(`(SELECT longitude FROM ${name})`),
+    };
+  }
+  return raw(`(SELECT v FROM ${name})`);
+}
+
+/** Pairwise combined similarity of products (for maximal marginal relevance), as the plan scores them. */
+export function pairwiseSql(plan: RecommendationPlan, ids: readonly string[]): Prisma.Sql {
+  const perSpace = plan.spaces.map((space, index) => {
+    const a = candidateValue(space, 'pa', `ea${index}`);
+    const b = candidateValue(space, 'pb', `eb${index}`);
+    return scoreSql(space, distanceSql(space, a, b));
+  });
+  const joins = plan.spaces.map((space, index) => {
+    if (space.space !== EmbeddingSpace.IMAGE && space.space !== EmbeddingSpace.CLIP) return Prisma.empty;
+    const model = modelLiteral(space.model!.modelId);
+    return sql`LEFT JOIN product_embedding ${raw(`ea${index}`)} ON ${raw(`ea${index}`)}.product_id = pa.id AND ${raw(`ea${index}`)}.model_id = ${model}
+               LEFT JOIN product_embedding ${raw(`eb${index}`)} ON ${raw(`eb${index}`)}.product_id = pb.id AND ${raw(`eb${index}`)}.model_id = ${model}`;
+  });
+  const weighted = Prisma.join(
+    plan.spaces.map((space, i) => sql`coalesce(${space.weight}::float8 * ${perSpace[i]!}, 0)`),
+    ' + ',
+  );
+  const weights = Prisma.join(
+    plan.spaces.map(
+      (space, i) => sql`CASE WHEN ${perSpace[i]!} IS NULL THEN 0 ELSE ${space.weight}::float8 END`,
+    ),
+    ' + ',
+  );
+  return sql`
+    SELECT pa.id::text AS a, pb.id::text AS b, (${weighted}) / NULLIF(${weights}, 0) AS similarity
+      FROM product pa JOIN product pb ON pa.id < pb.id
+      ${Prisma.join(joins, ' ')}
+     WHERE pa.id = ANY(${[...ids]}::uuid[]) AND pb.id = ANY(${[...ids]}::uuid[])`;
+}
+
+/** The AVERAGE_VECTOR query value of the attribute space, for explanations. */
+export function attributeQuerySql(plan: SpacePlan): Prisma.Sql {
+  return sql`SELECT (${averageTarget({ ...plan, negatives: [] })})::real[] AS v`;
+}
