@@ -212,10 +212,10 @@ export class RecommendationEngine {
         problems.push({ field: `${field}.image`, message: 'give exactly one of url or base64' });
     }
     if (example.vector != null) {
-      if (!example.space || !VECTOR_SPACES.includes(example.space)) {
+      if (!example.space || example.space === EmbeddingSpace.TAGS) {
         problems.push({
           field: `${field}.space`,
-          message: 'a vector example needs its space: ATTRIBUTES, IMAGE or CLIP',
+          message: 'a vector example needs its space: ATTRIBUTES, IMAGE, CLIP or GEO ([latitude, longitude])',
         });
       } else if (!example.vector.every(Number.isFinite)) {
         problems.push({ field: `${field}.vector`, message: 'must hold finite numbers' });
@@ -227,6 +227,14 @@ export class RecommendationEngine {
           field: `${field}.vector`,
           message: `must have ${this.attributeVectors.axes().length} components, one per attribute axis`,
         });
+      } else if (example.space === EmbeddingSpace.GEO) {
+        const [latitude, longitude] = example.vector;
+        if (example.vector.length !== 2 || Math.abs(latitude!) > 90 || Math.abs(longitude!) > 180) {
+          problems.push({
+            field: `${field}.vector`,
+            message: 'a GEO vector is [latitude, longitude] in degrees',
+          });
+        }
       } else if (example.vector.every((value) => value === 0)) {
         problems.push({ field: `${field}.vector`, message: 'must not be all zeros' });
       }
@@ -249,20 +257,10 @@ export class RecommendationEngine {
     ) => {
       const chosen = metric ?? request.metric ?? defaultMetric(space);
       if (!metricsFor(space).includes(chosen)) {
-        // A top-level metric only applies to the spaces it fits when none was chosen per space.
-        if (!metric && request.metric && !request.spaces) {
-          problems.push({
-            field: at('metric'),
-            message: `${chosen} does not apply to ${space}; it takes ${metricsFor(space).join(', ')}`,
-          });
-        } else if (!metric && request.metric) {
-          return { metric: defaultMetric(space), p: 2 };
-        } else {
-          problems.push({
-            field,
-            message: `${chosen} does not apply to ${space}; it takes ${metricsFor(space).join(', ')}`,
-          });
-        }
+        problems.push({
+          field: metric ? field : at('metric'),
+          message: `${chosen} does not apply to ${space}; it takes ${metricsFor(space).join(', ')}`,
+        });
       }
       const exponent = p ?? request.p;
       if (
@@ -346,6 +344,8 @@ export class RecommendationEngine {
     }
     if (example.vector && example.space) {
       if (example.space !== space) return null;
+      if (space === EmbeddingSpace.GEO)
+        return { kind: 'point', latitude: example.vector[0]!, longitude: example.vector[1]! };
       if (model && example.vector.length !== model.dimension) {
         throw ValidationError.single(
           `${field}.vector`,

@@ -89,7 +89,9 @@ export class RecommendationService {
     }
     return this.engine.recommend({
       like: [{ productId }],
-      spaces: [{ space, weight: 1, metric: metric ?? null, p: p ?? null }],
+      spaces: [{ space, weight: 1 }],
+      metric: metric ?? null,
+      p: p ?? null,
       k,
     });
   }

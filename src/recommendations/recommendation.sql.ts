@@ -250,7 +250,7 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Bui
       const columns = (value: Value) =>
         isPoint(value) ? sql`${value.latitude}, ${value.longitude}` : sql`${value}`;
       ctes.push(sql`${raw(`x${index}`)}(positive, ${raw(space.space === EmbeddingSpace.GEO ? 'latitude, longitude' : 'v')}) AS (
-        VALUES ${Prisma.join(rows.map((row) => sql`(${row.positive}, ${columns(row.value)})`))})`);
+        VALUES ${Prisma.join(rows.map((row) => sql`(${row.positive}::boolean, ${columns(row.value)})`))})`);
       if (!exact) {
         space.positives.forEach((target) => candidateQueries.push(candidatesFor(targetValue(space, target))));
       }

@@ -166,7 +166,10 @@ export class ExampleInput {
   @Field(() => ImageInput, { nullable: true, description: 'Compared in the IMAGE and CLIP spaces.' })
   image?: ImageInput | null;
 
-  @Field(() => [Float], { nullable: true, description: "A raw vector of the space's dimension." })
+  @Field(() => [Float], {
+    nullable: true,
+    description: 'A raw vector of the space\'s dimension; for GEO, [latitude, longitude] ("near me").',
+  })
   vector?: number[] | null;
 
   @Field(() => EmbeddingSpace, { nullable: true, description: 'The space of vector.' })

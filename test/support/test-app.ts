@@ -33,7 +33,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     ADMIN_API_KEYS: ADMIN_KEY,
     ANALYST_API_KEYS: ANALYST_KEY,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
     MODELS_AUTO_DOWNLOAD: 'false',
@@ -49,7 +49,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const config = testConfig(env);
-  const app = await createApp({ config, database: db.database, logger: createLogger('silent') });
+  const app = await createApp({ config, database: db.database, logger: createLogger(config.logLevel) });
   return {
     app,
     db,
