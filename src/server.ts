@@ -52,6 +52,7 @@ export interface Services {
   readonly products: ProductService;
   readonly recommendations: RecommendationService;
   readonly engine: RecommendationEngine;
+  readonly embedder: QueryEmbedder;
   readonly search: SearchService;
   readonly classification: ClassificationService;
   readonly attributeVectors: AttributeVectorService;
@@ -144,6 +145,7 @@ export async function createServices(database: Database, config: Config, logger:
     products,
     recommendations,
     engine,
+    embedder,
     search,
     classification,
     attributeVectors,

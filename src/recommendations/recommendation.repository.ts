@@ -39,14 +39,22 @@ export class RecommendationRepository {
     return rows.length >= plan.limit ? rows : this.run(plan, true);
   }
 
-  private async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
+  /** Planner settings for one query, applied with SET LOCAL inside its transaction. */
+  protected settingsFor(efSearch: number): Array<[string, string]> {
+    return [
+      ['hnsw.ef_search', String(Math.max(this.settings.efSearch, efSearch))],
+      ['hnsw.iterative_scan', 'relaxed_order'],
+      ['hnsw.max_scan_tuples', String(this.settings.maxScanTuples)],
+    ];
+  }
+
+  protected async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
     const { statement, efSearch } = recommendationSql(plan, exact);
-    const [, , , rows] = await this.prisma.$transaction([
-      this.prisma
-        .$queryRaw`SELECT set_config('hnsw.ef_search', ${String(Math.max(this.settings.efSearch, efSearch))}, true)`,
-      this.prisma.$queryRaw`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
-      this.prisma
-        .$queryRaw`SELECT set_config('hnsw.max_scan_tuples', ${String(this.settings.maxScanTuples)}, true)`,
+    const settings = this.settingsFor(efSearch).map(
+      ([name, value]) => this.prisma.$queryRaw`SELECT set_config(${name}, ${value}, true)`,
+    );
+    const results = await this.prisma.$transaction([
+      ...settings,
       this.prisma.$queryRaw<
         Array<
           ProductSqlRow & {
@@ -57,6 +65,9 @@ export class RecommendationRepository {
         >
       >(statement),
     ]);
+    const rows = results.at(-1) as Array<
+      ProductSqlRow & { score: number; distances: Array<number | null>; similarities: Array<number | null> }
+    >;
     return rows.map((row) => ({
       record: rowToRecord(row),
       score: Number(row.score),
