@@ -133,7 +133,7 @@ export async function createServices(database: Database, config: Config, logger:
     spaces,
     engine,
   );
-  const search = new SearchService(recommendations, embeddings, embedder);
+  const search = new SearchService(recommendations, engine, embedder);
   const classification = new ClassificationService(
     new ClassificationRepository(database.prisma),
     models,

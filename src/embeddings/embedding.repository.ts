@@ -1,21 +1,16 @@
-// Vector SQL for image and CLIP embeddings: storage, nearest neighbours by cosine, and the
-// per-model HNSW indexes. Every query compares vectors of one model only.
+// Storage of image and CLIP embeddings and their per-model HNSW indexes. (Similarity queries are
+// built by the recommendation engine; every one compares vectors of one model only.)
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
-import { type ResolvedProductFilter, type ProductRecord } from '../products/product.model.js';
-import { filterToSql } from '../products/product-filter.sql.js';
 import { type ImageSpace, type ProductEmbedding, type SpaceModel } from './embedding.model.js';
-import { embeddingIndexName, vectorLiteral, vectorType } from './vector-sql.js';
+import {
+  embeddingIndexName,
+  MAX_INDEXED_VECTOR_DIMENSIONS,
+  modelLiteral,
+  vectorLiteral,
+  vectorType,
+} from './vector-sql.js';
 
 type Sql = Pick<PrismaClient, '$executeRaw' | '$queryRaw'>;
-
-export interface ScoredRecordRow {
-  readonly record: ProductRecord;
-  readonly distance: number;
-}
-
-/** HNSW returns at most ef_search rows; keep it at least k (and at pgvector's default otherwise). */
-export const efSearchFor = (k: number): string => String(Math.max(40, k));
 
 /** Inserts (or replaces) embeddings of products; used inside the caller's transaction. */
 export async function upsertEmbeddings(
@@ -35,63 +30,37 @@ export async function upsertEmbeddings(
 export class EmbeddingRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Creates the model's partial HNSW index (cosine) unless it exists. Slow on big catalogues. */
+  /**
+   * Creates the model's partial HNSW indexes unless they exist: cosine (the default metric) on the
+   * vectors, and Hamming on their binary quantisation. Slow on big catalogues.
+   */
   async ensureIndex(model: SpaceModel): Promise<void> {
-    const name = Prisma.raw(`"${embeddingIndexName(model.modelId)}"`);
     const type = vectorType(model.dimension);
-    const ops = Prisma.raw(model.dimension > 2000 ? 'halfvec_cosine_ops' : 'vector_cosine_ops');
-    // Model ids are data; they go into the index predicate as a quoted literal.
-    const modelLiteral = Prisma.raw(`'${model.modelId.replace(/'/g, "''")}'`);
+    const half = model.dimension > MAX_INDEXED_VECTOR_DIMENSIONS;
+    const ops = Prisma.raw(half ? 'halfvec_cosine_ops' : 'vector_cosine_ops');
+    const bits = Prisma.raw(`bit(${model.dimension})`);
+    const where = Prisma.sql`WHERE model_id = ${modelLiteral(model.modelId)}`;
+    const name = (suffix: string) => Prisma.raw(`"${embeddingIndexName(model.modelId, suffix)}"`);
     await this.prisma.$executeRaw`
-      CREATE INDEX IF NOT EXISTS ${name} ON product_embedding
-       USING hnsw ((embedding::${type}) ${ops}) WHERE model_id = ${modelLiteral}`;
+      CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding USING hnsw ((embedding::${type}) ${ops}) ${where}`;
+    await this.prisma.$executeRaw`
+      CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
+       USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${where}`;
+  }
+
+  /** Drops a model's vectors and indexes (after a re-embedding replaced it). */
+  async deleteModel(modelId: string): Promise<number> {
+    for (const suffix of ['cos', 'ham']) {
+      await this.prisma
+        .$executeRaw`DROP INDEX IF EXISTS ${Prisma.raw(`"${embeddingIndexName(modelId, suffix)}"`)}`;
+    }
+    return this.prisma.$executeRaw`DELETE FROM product_embedding WHERE model_id = ${modelId}`;
   }
 
   async hasEmbedding(productId: string, modelId: string): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<Array<{ present: boolean }>>`
       SELECT EXISTS (SELECT 1 FROM product_embedding WHERE product_id = ${productId}::uuid AND model_id = ${modelId}) AS present`;
     return rows[0]?.present ?? false;
-  }
-
-  /** The k products whose embeddings by `model` are nearest (cosine) to the product's own. */
-  async nearestToProduct(model: SpaceModel, productId: string, k: number): Promise<ScoredRecordRow[]> {
-    const type = vectorType(model.dimension);
-    return this.nearest(
-      k,
-      Prisma.sql`(SELECT embedding::${type} FROM product_embedding WHERE product_id = ${productId}::uuid AND model_id = ${model.modelId})`,
-      model,
-      Prisma.sql`AND e.product_id <> ${productId}::uuid`,
-    );
-  }
-
-  /** The k products whose embeddings by `model` are nearest (cosine) to `vector`. */
-  async nearestToVector(
-    model: SpaceModel,
-    vector: ArrayLike<number>,
-    k: number,
-    filter?: ResolvedProductFilter | null,
-  ): Promise<ScoredRecordRow[]> {
-    const type = vectorType(model.dimension);
-    return this.nearest(k, Prisma.sql`${vectorLiteral(vector)}::${type}`, model, filterToSql(filter));
-  }
-
-  private async nearest(
-    k: number,
-    query: Prisma.Sql,
-    model: SpaceModel,
-    where: Prisma.Sql,
-  ): Promise<ScoredRecordRow[]> {
-    const type = vectorType(model.dimension);
-    const [, rows] = await this.prisma.$transaction([
-      this.prisma.$queryRaw`SELECT set_config('hnsw.ef_search', ${efSearchFor(k)}, true)`,
-      this.prisma.$queryRaw<Array<ProductSqlRow & { distance: number }>>`
-        SELECT ${PRODUCT_COLUMNS}, e.embedding::${type} <=> ${query} AS distance
-          FROM product_embedding e JOIN product p ON p.id = e.product_id
-         WHERE e.model_id = ${model.modelId} ${where}
-         ORDER BY e.embedding::${type} <=> ${query}
-         LIMIT ${k}`,
-    ]);
-    return rows.map((row) => ({ record: rowToRecord(row), distance: Number(row.distance) }));
   }
 
   /** Which spaces have an embedding by which model, per product. */

@@ -28,13 +28,19 @@ export function vectorLiteral(values: ArrayLike<number>): string {
   return `${text}]`;
 }
 
-/** The name of a model's partial HNSW index (identifier-safe, bounded to Postgres's 63 bytes). */
-export function embeddingIndexName(modelId: string): string {
+/** The name of a model's partial HNSW index (identifier-safe, within Postgres's 63 bytes). */
+export function embeddingIndexName(modelId: string, suffix: string): string {
   const slug = modelId
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40);
+    .slice(0, 30);
   let hash = 0;
   for (const char of modelId) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
-  return `product_embedding_${slug}_${hash.toString(36)}_hnsw`;
+  return `embedding_${slug}_${hash.toString(36)}_${suffix}_hnsw`;
+}
+
+/** Model ids come from the validated manifest (letters, digits, . _ -); inlined so partial indexes match. */
+export function modelLiteral(modelId: string): Prisma.Sql {
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(modelId)) throw new Error(`unexpected model id ${modelId}`);
+  return Prisma.raw(`'${modelId}'`);
 }

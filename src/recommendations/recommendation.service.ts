@@ -2,7 +2,7 @@
 // scores. The SQL itself lives in RecommendationRepository.
 import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
 import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
-import { type EmbeddingRepository, type ScoredRecordRow } from '../embeddings/embedding.repository.js';
+import { type EmbeddingRepository } from '../embeddings/embedding.repository.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
 import { type ProductService } from '../products/product.service.js';
@@ -36,15 +36,6 @@ export class RecommendationService {
     private readonly spaces: EmbeddingSpaceService,
     private readonly engine: RecommendationEngine,
   ) {}
-
-  /** Cosine distances of rows as storefront results. */
-  toScored(rows: readonly ScoredRecordRow[]): ScoredProduct[] {
-    return rows.map(({ record, distance }) => ({
-      product: this.products.toProduct(record),
-      score: 1 - distance,
-      distance,
-    }));
-  }
 
   /** The model answering queries in an image space; MODEL_UNAVAILABLE when there is none. */
   async activeModel(space: ImageSpace): Promise<SpaceModel> {

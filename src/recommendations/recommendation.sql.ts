@@ -3,7 +3,7 @@
 // every space, the spaces combined with weights renormalised over the spaces each product has,
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
-import { vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
+import { modelLiteral, vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
 import { filterToSql, haversineKm } from '../products/product-filter.sql.js';
 import { PRODUCT_COLUMNS } from '../products/product.sql.js';
 import { DistanceMetric, EmbeddingSpace, RecommendationStrategy } from './recommendation.model.js';
@@ -17,12 +17,6 @@ type Value = Prisma.Sql | { readonly latitude: Prisma.Sql; readonly longitude: P
 
 const isPoint = (value: Value): value is { latitude: Prisma.Sql; longitude: Prisma.Sql } =>
   'latitude' in value;
-
-/** Model ids come from the validated manifest (lower-case letters, digits, . _ -); inlined so partial indexes match. */
-export function modelLiteral(modelId: string): Prisma.Sql {
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(modelId)) throw new Error(`unexpected model id ${modelId}`);
-  return raw(`'${modelId}'`);
-}
 
 /** The typed vector type of a space (halfvec above pgvector's 2000-dimension index limit). */
 function typeOf(plan: SpacePlan): Prisma.Sql {
@@ -141,6 +135,11 @@ function orderingSql(plan: SpacePlan, x: Value, q: Value): Prisma.Sql {
   if (isPoint(x) || isPoint(q)) return distanceSql(plan, x, q);
   const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
   switch (plan.metric) {
+    case DistanceMetric.HAMMING: {
+      // The bare operator, as the Hamming index is built on it.
+      const bits = raw(`bit(${plan.dimension})`);
+      return sql`binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits}`;
+    }
     case DistanceMetric.DOT_PRODUCT:
     case DistanceMetric.EUCLIDEAN:
     case DistanceMetric.L2_SQUARED:

@@ -3,7 +3,7 @@
 import { ValidationError } from '../errors/domain-errors.js';
 import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
 import { ImageSpace } from '../embeddings/embedding.model.js';
-import { type EmbeddingRepository } from '../embeddings/embedding.repository.js';
+import { type RecommendationEngine } from './recommendation-engine.service.js';
 import { type QueryEmbedder } from './query-embedder.service.js';
 import { EmbeddingSpace, type ScoredProduct } from './recommendation.model.js';
 import { assertK, type RecommendationService } from './recommendation.service.js';
@@ -22,7 +22,7 @@ export function assertText(text: string, field: string): string {
 export class SearchService {
   constructor(
     private readonly recommendations: RecommendationService,
-    private readonly embeddings: EmbeddingRepository,
+    private readonly engine: RecommendationEngine,
     private readonly embedder: QueryEmbedder,
   ) {}
 
@@ -34,7 +34,11 @@ export class SearchService {
     const {
       vectors: [vector],
     } = await this.embedder.embedTexts([query], model.modelId);
-    return this.recommendations.toScored(await this.embeddings.nearestToVector(model, vector!, limit));
+    return this.engine.recommend({
+      like: [{ vector: Array.from(vector!), space: EmbeddingSpace.CLIP }],
+      spaces: [{ space: EmbeddingSpace.CLIP, weight: 1 }],
+      k: limit,
+    });
   }
 
   /** Products that look like an uploaded photo, in the IMAGE (CNN) or CLIP space. */
@@ -50,6 +54,10 @@ export class SearchService {
     const imageSpace = space === EmbeddingSpace.IMAGE ? ImageSpace.IMAGE : ImageSpace.CLIP;
     const model = await this.recommendations.activeModel(imageSpace);
     const vector = await this.embedder.embedImage(image, 'image', imageSpace, model.modelId);
-    return this.recommendations.toScored(await this.embeddings.nearestToVector(model, vector, limit));
+    return this.engine.recommend({
+      like: [{ vector: Array.from(vector), space }],
+      spaces: [{ space, weight: 1 }],
+      k: limit,
+    });
   }
 }
