@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     }
   }
   // Background work: never delays serving, never stops the service when it fails.
-  if (config.models.autoDownload) void app.services.models.downloadMissing();
+  const { models, reembedding } = app.services;
+  reembedding.start();
+  // A model that arrives later can start (or retry) the roll-over it was missing for.
+  if (config.models.autoDownload) void models.downloadMissing().then(() => reembedding.start());
   void app.services.spaces
     .ensureIndexes()
     .catch((error: unknown) => logger.error({ err: error }, 'creating vector indexes failed'));

@@ -31,6 +31,9 @@ import { ModelDownloader } from './embeddings/model-downloader.js';
 import { ModelRegistry } from './embeddings/model-manifest.js';
 import { OnnxModelProvider } from './embeddings/model-provider.js';
 import { ModelResolver } from './embeddings/model.resolver.js';
+import { EmbeddingBackfillService } from './embeddings/embedding-backfill.service.js';
+import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
+import { ReembeddingService } from './embeddings/reembedding.service.js';
 import { ProductFieldsResolver } from './products/product-fields.resolver.js';
 import { ProductMediaService } from './products/product-media.service.js';
 import { SearchResolver } from './recommendations/search.resolver.js';
@@ -59,6 +62,7 @@ export interface Services {
   readonly spaces: EmbeddingSpaceService;
   readonly media: ProductMediaService;
   readonly models: OnnxModelProvider;
+  readonly reembedding: ReembeddingService;
   readonly embeddings: EmbeddingRepository;
   readonly migrator: Migrator;
 }
@@ -107,7 +111,8 @@ export async function createServices(database: Database, config: Config, logger:
     allowPrivateNetworks: config.images.allowedHosts,
   });
   const embeddings = new EmbeddingRepository(database.prisma);
-  const spaces = new EmbeddingSpaceService(new EmbeddingSpaceRepository(database.prisma), embeddings, models);
+  const spaceStates = new EmbeddingSpaceRepository(database.prisma);
+  const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
   await spaces.reconcile();
   const media = new ProductMediaService(imageLoader, preprocessor, models, spaces, logger);
   const products = new ProductService(
@@ -134,6 +139,14 @@ export async function createServices(database: Database, config: Config, logger:
     engine,
   );
   const search = new SearchService(recommendations, engine, embedder);
+  const reembedding = new ReembeddingService(
+    spaceStates,
+    spaces,
+    new EmbeddingBackfillService(embeddings, media),
+    embeddings,
+    models,
+    logger,
+  );
   const classification = new ClassificationService(
     new ClassificationRepository(database.prisma),
     models,
@@ -152,6 +165,7 @@ export async function createServices(database: Database, config: Config, logger:
     spaces,
     media,
     models,
+    reembedding,
     embeddings,
     migrator,
   };
@@ -173,6 +187,7 @@ export async function createApp(options: {
       [SearchResolver, new SearchResolver(services.search)],
       [ClassificationResolver, new ClassificationResolver(services.classification)],
       [ModelResolver, new ModelResolver(services.models)],
+      [ReembeddingResolver, new ReembeddingResolver(services.reembedding)],
     ]),
   );
   const authenticator = new ApiKeyAuthenticator(config.auth);

@@ -39,6 +39,11 @@ export class EmbeddingSpaceService {
     }
   }
 
+  /** Forget the cached active model, after a re-embedding switched it. */
+  invalidate(space: ImageSpace): void {
+    this.active.delete(space);
+  }
+
   /** The model whose vectors answer queries in `space`, or null when the space has none. */
   async activeModel(space: ImageSpace): Promise<SpaceModel | null> {
     if (!this.active.has(space)) {

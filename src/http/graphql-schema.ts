@@ -8,6 +8,7 @@ import { ProductResolver } from '../products/product.resolver.js';
 import { RecommendationResolver } from '../recommendations/recommendation.resolver.js';
 import { ClassificationResolver } from '../classification/classification.resolver.js';
 import { ModelResolver } from '../embeddings/model.resolver.js';
+import { ReembeddingResolver } from '../embeddings/reembedding.resolver.js';
 import { ProductFieldsResolver } from '../products/product-fields.resolver.js';
 import { SearchResolver } from '../recommendations/search.resolver.js';
 
@@ -20,6 +21,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   SearchResolver,
   ClassificationResolver,
   ModelResolver,
+  ReembeddingResolver,
 ];
 
 export type ResolverInstances = ReadonlyMap<unknown, object>;

@@ -47,15 +47,23 @@ export async function createTestApp(
   kind: TestDatabaseKind,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase(kind);
+  return createTestAppOn(await createTestDatabase(kind), env);
+}
+
+/** An app on an existing database; `close` disposes of the database unless `keepDatabase`. */
+export async function createTestAppOn(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  options: { keepDatabase?: boolean } = {},
+): Promise<TestApp> {
   const config = testConfig(env);
   const app = await createApp({ config, database: db.database, logger: createLogger(config.logLevel) });
   return {
     app,
     db,
     config,
-    async gql<T>(query: string, variables?: Record<string, unknown>, options: { key?: string | null } = {}) {
-      const key = options.key === undefined ? ADMIN_KEY : options.key;
+    async gql<T>(query: string, variables?: Record<string, unknown>, request: { key?: string | null } = {}) {
+      const key = request.key === undefined ? ADMIN_KEY : request.key;
       const response = await app.apollo.executeOperation(
         { query, ...(variables ? { variables } : {}) },
         { contextValue: app.contextFor(key === null ? undefined : `Bearer ${key}`) },
@@ -65,7 +73,7 @@ export async function createTestApp(
     },
     async close() {
       await app.stop();
-      await db.dispose();
+      if (!options.keepDatabase) await db.dispose();
     },
   };
 }
