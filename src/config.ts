@@ -19,7 +19,6 @@ const keyList = z
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
 const configSchema = z.object({
-  NODE_ENV: z.string().default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -62,8 +61,10 @@ const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+/** Every environment variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
+
 export interface Config {
-  readonly nodeEnv: string;
   readonly host: string;
   readonly port: number;
   readonly database:
@@ -108,7 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const raw = parsed.data;
   return {
-    nodeEnv: raw.NODE_ENV,
     host: raw.HOST,
     port: raw.PORT,
     database: raw.DATABASE_URL

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
+import { PROJECT_ROOT } from './paths.js';
+
+describe('configuration', () => {
+  it('the README documents every environment variable the service reads', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('## Running on a Postgres server'),
+    );
+    for (const variable of CONFIG_VARIABLES) expect(table, variable).toContain(`\`${variable}\``);
+  });
+
+  it('defaults to the embedded database and parses lists and booleans', () => {
+    const config = loadConfig({ ADMIN_API_KEYS: ' a, b ,,', SEED_DEMO: 'false', IMAGE_MODEL: '' });
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: '.data' });
+    expect(config.auth.adminKeys).toEqual(['a', 'b']);
+    expect(config.seedDemo).toBe(false);
+    expect(config.models.imageModelId).toBeNull();
+    expect(config.models.clipModelId).toBe('clip-vit-base-patch32');
+  });
+
+  it('refuses invalid values, naming them', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+  });
+});
