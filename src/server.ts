@@ -121,7 +121,7 @@ export async function createServices(database: Database, config: Config, logger:
     { maxBulkProducts: config.limits.maxBulkProducts },
     media,
   );
-  const recommendationRepository = new RecommendationRepository(database.prisma, config.search);
+  const recommendationRepository = new RecommendationRepository(database.prisma);
   const embedder = new QueryEmbedder(models, imageLoader, preprocessor);
   const engine = new RecommendationEngine(
     recommendationRepository,
@@ -134,7 +134,6 @@ export async function createServices(database: Database, config: Config, logger:
     recommendationRepository,
     products,
     attributeVectors,
-    embeddings,
     spaces,
     engine,
   );

@@ -141,8 +141,12 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     const exactRuns: boolean[] = [];
     class CountingRepository extends RecommendationRepository {
       // As on a big catalogue, the candidate scan takes the HNSW index (2000 rows would be sorted).
-      protected override settingsFor(efSearch: number): Array<[string, string]> {
-        return [...super.settingsFor(efSearch), ['enable_seqscan', 'off'], ['enable_sort', 'off']];
+      protected override queryOverrides(): Array<[string, string]> {
+        return [
+          ['hnsw.max_scan_tuples', String(maxScanTuples)],
+          ['enable_seqscan', 'off'],
+          ['enable_sort', 'off'],
+        ];
       }
       protected override run(plan: RecommendationPlan, exact: boolean) {
         exactRuns.push(exact);
@@ -151,7 +155,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     }
     const services = t.app.services;
     const engine = new RecommendationEngine(
-      new CountingRepository(t.db.database.prisma, { efSearch: 40, maxScanTuples }),
+      new CountingRepository(t.db.database.prisma),
       services.products,
       services.attributeVectors,
       services.spaces,

@@ -26,13 +26,45 @@ export interface Database {
 /** `memory://` keeps an embedded database in memory (tests); anything else is a directory. */
 export const IN_MEMORY = 'memory://';
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/** pgvector settings of every session (see README, "Indexes and tuning"). */
+export interface VectorSearchSettings {
+  /** hnsw.ef_search: candidates an HNSW search keeps (recall against speed). */
+  readonly efSearch: number;
+  /** hnsw.max_scan_tuples: how far an iterative index scan may go before it gives up. */
+  readonly maxScanTuples: number;
+}
+
+export const DEFAULT_VECTOR_SEARCH: VectorSearchSettings = { efSearch: 40, maxScanTuples: 20_000 };
+
+/**
+ * Iterative index scans (pgvector 0.8) are on for every session: an HNSW scan with a filter keeps
+ * going until LIMIT is met instead of stopping at ef_search candidates. Set per session, not per
+ * query, so a query costs one round trip.
+ */
+function sessionSettings(search: VectorSearchSettings): Array<[string, string]> {
+  return [
+    ['hnsw.iterative_scan', 'relaxed_order'],
+    ['hnsw.ef_search', String(search.efSearch)],
+    ['hnsw.max_scan_tuples', String(search.maxScanTuples)],
+  ];
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  search: VectorSearchSettings = DEFAULT_VECTOR_SEARCH,
+): Promise<Database> {
+  const settings = sessionSettings(search);
   if (target.kind === 'server') {
-    const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize });
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize,
+      options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
+    });
     return wrap('server', pool, async () => pool.end());
   }
   if (target.dataDir !== IN_MEMORY) mkdirSync(target.dataDir, { recursive: true });
   const pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
+  await pglite.exec(settings.map(([name, value]) => `SET ${name} = '${value}';`).join('\n'));
   const pgConfig = createPgConfig(pglite);
   // node-postgres passes a query's custom type parsers as `types` to Parse, where the wire
   // protocol expects parameter type OIDs; its own serializer tolerates that, PGlite's does not.

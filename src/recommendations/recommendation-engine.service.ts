@@ -57,8 +57,17 @@ export class RecommendationEngine {
     private readonly embedder: QueryEmbedder,
   ) {}
 
-  async recommend(request: RecommendationRequest, fields: { root?: string } = {}): Promise<ScoredProduct[]> {
+  /**
+   * `fields.root` prefixes error paths (`input.like[0]`); `fields.productId` names the field of a
+   * product example in errors (similarProducts' `productId`).
+   */
+  async recommend(
+    request: RecommendationRequest,
+    fields: { root?: string; productId?: (side: 'like' | 'unlike', index: number) => string } = {},
+  ): Promise<ScoredProduct[]> {
     const at = (field: string): string => (fields.root ? `${fields.root}.${field}` : field);
+    const productField = (side: 'like' | 'unlike', index: number): string =>
+      fields.productId ? fields.productId(side, index) : at(`${side}[${index}].productId`);
     const problems: FieldProblem[] = [];
     const k = request.k ?? K_DEFAULT;
     if (!Number.isInteger(k) || k < 1 || k > K_MAX)
@@ -100,15 +109,11 @@ export class RecommendationEngine {
     };
     const present =
       exampleIds.length > 0 ? await this.repository.spacesOf(exampleIds, models) : new Map<string, never>();
-    [
-      ...like.map((e, i) => ({ e, f: at(`like[${i}].productId`) })),
-      ...unlike.map((e, i) => ({ e, f: at(`unlike[${i}].productId`) })),
-    ]
-      .filter(({ e }) => e.productId && !present.has(e.productId))
-      .slice(0, 1)
-      .forEach(({ e, f }) => {
-        throw new ProductNotFoundError(e.productId!, f);
-      });
+    const missing = [
+      ...like.map((example, index) => ({ example, field: productField('like', index) })),
+      ...unlike.map((example, index) => ({ example, field: productField('unlike', index) })),
+    ].find(({ example }) => example.productId && !present.has(example.productId));
+    if (missing) throw new ProductNotFoundError(missing.example.productId!, missing.field);
 
     const plans: SpacePlan[] = [];
     const dropped: EmbeddingSpace[] = [];
@@ -143,6 +148,12 @@ export class RecommendationEngine {
         positives,
         negatives: await targets(unlike, 'unlike'),
       });
+    }
+    if (plans.length === 0 && like.length === 1 && like[0]!.productId) {
+      throw ValidationError.single(
+        productField('like', 0),
+        `product ${like[0]!.productId} has no value in ${requestedSpaces.map((s) => s.space).join(', ')} (no photo, tags or location; or its photo is not embedded yet, see Product.embeddingStatus and \`npm run embeddings:backfill\`)`,
+      );
     }
     if (plans.length === 0) {
       throw ValidationError.single(

@@ -7,13 +7,6 @@ import { type ProductRecord } from '../products/product.model.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
 import { attributeQuerySql, pairwiseSql, recommendationSql } from './recommendation.sql.js';
 
-export interface SearchSettings {
-  /** hnsw.ef_search: candidates HNSW keeps while searching (raised to the number needed). */
-  readonly efSearch: number;
-  /** hnsw.max_scan_tuples: how far an iterative index scan may go before it gives up. */
-  readonly maxScanTuples: number;
-}
-
 export interface ScoredRow {
   readonly record: ProductRecord;
   readonly score: number;
@@ -23,10 +16,7 @@ export interface ScoredRow {
 }
 
 export class RecommendationRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly settings: SearchSettings = { efSearch: 40, maxScanTuples: 20_000 },
-  ) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   /**
    * The plan's best products. Candidates come from each space's index with iterative scans, so
@@ -39,35 +29,34 @@ export class RecommendationRepository {
     return rows.length >= plan.limit ? rows : this.run(plan, true);
   }
 
-  /** Planner settings for one query, applied with SET LOCAL inside its transaction. */
-  protected settingsFor(efSearch: number): Array<[string, string]> {
-    return [
-      ['hnsw.ef_search', String(Math.max(this.settings.efSearch, efSearch))],
-      ['hnsw.iterative_scan', 'relaxed_order'],
-      ['hnsw.max_scan_tuples', String(this.settings.maxScanTuples)],
-    ];
+  /**
+   * Settings for one query only, applied with SET LOCAL in its transaction. None by default: the
+   * session already has them (src/db/database.ts), and a query then costs one round trip.
+   */
+  protected queryOverrides(): Array<[string, string]> {
+    return [];
   }
 
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
-    const { statement, efSearch } = recommendationSql(plan, exact);
-    const settings = this.settingsFor(efSearch).map(
-      ([name, value]) => this.prisma.$queryRaw`SELECT set_config(${name}, ${value}, true)`,
-    );
-    const results = await this.prisma.$transaction([
-      ...settings,
-      this.prisma.$queryRaw<
-        Array<
-          ProductSqlRow & {
-            score: number;
-            distances: Array<number | null>;
-            similarities: Array<number | null>;
-          }
-        >
-      >(statement),
-    ]);
-    const rows = results.at(-1) as Array<
-      ProductSqlRow & { score: number; distances: Array<number | null>; similarities: Array<number | null> }
-    >;
+    const statement = recommendationSql(plan, exact);
+    type Row = ProductSqlRow & {
+      score: number;
+      distances: Array<number | null>;
+      similarities: Array<number | null>;
+    };
+    const overrides = this.queryOverrides();
+    let rows: Row[];
+    if (overrides.length === 0) {
+      rows = await this.prisma.$queryRaw<Row[]>(statement);
+    } else {
+      const results = await this.prisma.$transaction([
+        ...overrides.map(
+          ([name, value]) => this.prisma.$queryRaw`SELECT set_config(${name}, ${value}, true)`,
+        ),
+        this.prisma.$queryRaw<Row[]>(statement),
+      ]);
+      rows = results.at(-1) as Row[];
+    }
     return rows.map((row) => ({
       record: rowToRecord(row),
       score: Number(row.score),

@@ -2,7 +2,6 @@
 // scores. The SQL itself lives in RecommendationRepository.
 import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
 import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
-import { type EmbeddingRepository } from '../embeddings/embedding.repository.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
 import { type ProductService } from '../products/product.service.js';
@@ -32,7 +31,6 @@ export class RecommendationService {
     private readonly repository: RecommendationRepository,
     private readonly products: ProductService,
     private readonly attributeVectors: AttributeVectorService,
-    private readonly embeddings: EmbeddingRepository,
     private readonly spaces: EmbeddingSpaceService,
     private readonly engine: RecommendationEngine,
   ) {}
@@ -62,29 +60,11 @@ export class RecommendationService {
     p?: number | null,
   ): Promise<ScoredProduct[]> {
     assertK(k);
-    await this.products.requireById(productId, 'productId');
-    const imageSpace =
-      space === EmbeddingSpace.IMAGE
-        ? ImageSpace.IMAGE
-        : space === EmbeddingSpace.CLIP
-          ? ImageSpace.CLIP
-          : null;
-    if (imageSpace) {
-      const model = await this.activeModel(imageSpace);
-      if (!(await this.embeddings.hasEmbedding(productId, model.modelId))) {
-        throw ValidationError.single(
-          'productId',
-          `product ${productId} has no ${space} embedding by ${model.modelId} (no photo, or the model was not installed when it was added; see Product.embeddingStatus and \`npm run embeddings:backfill\`)`,
-        );
-      }
-    }
-    return this.engine.recommend({
-      like: [{ productId }],
-      spaces: [{ space, weight: 1 }],
-      metric: metric ?? null,
-      p: p ?? null,
-      k,
-    });
+    this.products.assertProductId(productId, 'productId');
+    return this.engine.recommend(
+      { like: [{ productId }], spaces: [{ space, weight: 1 }], metric: metric ?? null, p: p ?? null, k },
+      { productId: () => 'productId' },
+    );
   }
 
   async rankProducts(

@@ -214,17 +214,11 @@ function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; pre
   }
 }
 
-export interface BuiltQuery {
-  readonly statement: Prisma.Sql;
-  /** hnsw.ef_search the candidate scans need. */
-  readonly efSearch: number;
-}
-
 /**
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
  */
-export function recommendationSql(plan: RecommendationPlan, exact: boolean): BuiltQuery {
+export function recommendationSql(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
@@ -337,8 +331,7 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Bui
      WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
      ORDER BY c.score DESC, p.id
      LIMIT ${plan.limit}`;
-  const efSearch = Math.max(plan.candidatesPerTarget, 40);
-  return { statement, efSearch };
+  return statement;
 }
 
 function queryRef(space: SpacePlan, index: number): Value {
