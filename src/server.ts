@@ -27,7 +27,7 @@ import { EmbeddingSpaceRepository } from './embeddings/embedding-space.repositor
 import { EmbeddingSpaceService } from './embeddings/embedding-space.service.js';
 import { ImageLoader } from './embeddings/image-loader.js';
 import { ImagePreprocessor } from './embeddings/image-preprocessor.js';
-import { ModelDownloader } from './embeddings/model-downloader.js';
+import { loggingProgress, ModelDownloader } from './embeddings/model-downloader.js';
 import { ModelRegistry } from './embeddings/model-manifest.js';
 import { OnnxModelProvider } from './embeddings/model-provider.js';
 import { ModelResolver } from './embeddings/model.resolver.js';
@@ -93,6 +93,7 @@ export async function createServices(database: Database, config: Config, logger:
       modelsDir: config.models.directory,
       baseUrl: config.models.baseUrl,
       fetch: undiciFetch,
+      progress: loggingProgress((fields, message) => logger.info(fields, message)),
     }),
     {
       modelsDir: config.models.directory,

@@ -435,3 +435,26 @@ function describeUnknown(error: unknown, code: string | undefined): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(error);
 }
+
+/** Progress as log lines (for the service's background downloads): start, every 10 %, end. */
+export function loggingProgress(
+  log: (fields: Record<string, unknown>, message: string) => void,
+): ProgressReporter {
+  return ({ modelId, path, totalBytes }) => {
+    let reported = -1;
+    log({ modelId, path, totalBytes }, `downloading ${path}`);
+    return {
+      update(receivedBytes) {
+        if (!totalBytes) return;
+        const tenth = Math.floor((receivedBytes / totalBytes) * 10);
+        if (tenth > reported) {
+          reported = tenth;
+          log({ modelId, path, receivedBytes, totalBytes }, `downloading ${path}: ${tenth * 10} %`);
+        }
+      },
+      finish(outcome) {
+        log({ modelId, path, outcome }, `download of ${path} ${outcome === 'done' ? 'finished' : 'failed'}`);
+      },
+    };
+  };
+}
