@@ -36,7 +36,7 @@ const configSchema = z.object({
   MAX_BULK_PRODUCTS: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
-  HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(40),
+  HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(100),
   HNSW_MAX_SCAN_TUPLES: z.coerce.number().int().min(100).default(20_000),
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),

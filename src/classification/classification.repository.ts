@@ -31,8 +31,10 @@ export class ClassificationRepository {
     where: Prisma.Sql,
   ): Prisma.Sql {
     const type = vectorType(model.dimension);
+    // MATERIALIZED: inlined, the label vectors would be re-parsed from text for every product
+    // (measured 25.2 s against 1.6 s for 10k products, bench/classification.ts).
     return Prisma.sql`
-      labels AS (
+      labels AS MATERIALIZED (
         SELECT (t.ord - 1)::int AS label, t.v::${type} AS v
           FROM unnest(${labels.map((label) => vectorLiteral(label))}::text[]) WITH ORDINALITY AS t(v, ord)
       ),

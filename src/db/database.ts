@@ -34,7 +34,7 @@ export interface VectorSearchSettings {
   readonly maxScanTuples: number;
 }
 
-export const DEFAULT_VECTOR_SEARCH: VectorSearchSettings = { efSearch: 40, maxScanTuples: 20_000 };
+export const DEFAULT_VECTOR_SEARCH: VectorSearchSettings = { efSearch: 100, maxScanTuples: 20_000 };
 
 /**
  * Iterative index scans (pgvector 0.8) are on for every session: an HNSW scan with a filter keeps
