@@ -1,0 +1,175 @@
+// The query cases: each is a GraphQL document with its variables per sample product, where its
+// result list is, and when it is available. Their SQL is not retyped here: the benchmark captures
+// the statements the repositories send while the service answers the same operation in-process
+// (statement-capture.ts), replays them through plain `pg` as the floor, and gets the exact answer
+// from the repository's own exact path (every filtered product scored) for recall@10.
+import { RARE_CATEGORY } from './catalogue.js';
+
+export interface Scored {
+  readonly id: string;
+  readonly score: number;
+}
+
+/** What the exact SQL needs to know: the active model ids. */
+export interface CaseModels {
+  readonly cnnModelId: string;
+  readonly clipModelId: string;
+}
+
+export interface SqlStatement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+export interface QueryCase {
+  readonly id: string;
+  readonly title: string;
+  readonly k: number;
+  /** Root fields the schema must have; otherwise the case reports "not available yet". */
+  readonly requiresFields: readonly string[];
+  readonly query: string;
+  variables(productId: string): Record<string, unknown>;
+  /** The ranked result list of a response's `data`. */
+  results(data: unknown): Scored[];
+  /** A filter every result must satisfy (checked on the SQL rows), if the case filters. */
+  readonly filterCategory?: string;
+  /**
+   * The exact answer in SQL: every qualifying product scored (no index can serve ORDER BY score
+   * DESC), rows `id`, `score`, ordered like the service (score descending, then id). Checked
+   * against the repository's own exact path on a few samples before it is used for recall.
+   */
+  exactSql(productId: string, models: CaseModels): SqlStatement;
+}
+
+const ATTRIBUTE_QUERY = '(SELECT attribute_vector FROM product WHERE id = $1::uuid)';
+const embeddingQuery = (type: string, modelParameter: string): string =>
+  `(SELECT embedding::${type} FROM product_embedding WHERE product_id = $1::uuid AND model_id = ${modelParameter})`;
+const CNN_TYPE = 'halfvec(2048)';
+const CLIP_TYPE = 'vector(512)';
+
+const K = 10;
+
+/** The fields a storefront shows with a recommendation. */
+const SCORED_SELECTION = 'score distance product { id sku name category price }';
+
+type ScoredList = ReadonlyArray<{ score: number; product: { id: string } }>;
+
+const listOf =
+  (field: string) =>
+  (data: unknown): Scored[] =>
+    ((data as Record<string, ScoredList>)[field] ?? []).map((entry) => ({
+      id: entry.product.id,
+      score: entry.score,
+    }));
+
+const similar = (space: 'ATTRIBUTES' | 'IMAGE' | 'CLIP', title: string): QueryCase => ({
+  id: `similar-${space.toLowerCase()}`,
+  title,
+  k: K,
+  requiresFields: ['similarProducts'],
+  query: `query Similar($productId: ID!, $k: Int!, $space: EmbeddingSpace!) {
+    similarProducts(productId: $productId, k: $k, space: $space) { ${SCORED_SELECTION} }
+  }`,
+  variables: (productId) => ({ productId, k: K, space }),
+  results: listOf('similarProducts'),
+  exactSql: (productId, models) => {
+    if (space === 'ATTRIBUTES') {
+      return {
+        text: `SELECT p.id::text AS id, 1 - (p.attribute_vector <=> ${ATTRIBUTE_QUERY}) AS score
+                 FROM product p WHERE p.id <> $1::uuid ORDER BY score DESC, p.id LIMIT $2`,
+        values: [productId, K],
+      };
+    }
+    const type = space === 'IMAGE' ? CNN_TYPE : CLIP_TYPE;
+    return {
+      text: `SELECT e.product_id::text AS id, 1 - (e.embedding::${type} <=> ${embeddingQuery(type, '$2')}) AS score
+               FROM product_embedding e WHERE e.model_id = $2 AND e.product_id <> $1::uuid
+              ORDER BY score DESC, e.product_id LIMIT $3`,
+      values: [productId, space === 'IMAGE' ? models.cnnModelId : models.clipModelId, K],
+    };
+  },
+});
+
+export const QUERY_CASES: readonly QueryCase[] = [
+  similar('ATTRIBUTES', '`similarProducts` ATTRIBUTES (3-d attribute vectors, HNSW cosine)'),
+  similar('IMAGE', '`similarProducts` IMAGE (2048-d CNN features as halfvec, HNSW cosine)'),
+  similar('CLIP', '`similarProducts` CLIP (512-d, HNSW cosine)'),
+  {
+    id: 'filtered-1pct',
+    title: `\`recommendations\` CLIP with a 1 %-selective filter (category \`${RARE_CATEGORY}\`)`,
+    k: K,
+    requiresFields: ['recommendations'],
+    query: `query Filtered($input: RecommendationInput!) { recommendations(input: $input) { ${SCORED_SELECTION} } }`,
+    variables: (productId) => ({
+      input: {
+        like: [{ productId }],
+        spaces: [{ space: 'CLIP', weight: 1 }],
+        filter: { categories: [RARE_CATEGORY] },
+        k: K,
+      },
+    }),
+    results: listOf('recommendations'),
+    filterCategory: RARE_CATEGORY,
+    exactSql: (productId, models) => ({
+      text: `SELECT e.product_id::text AS id, 1 - (e.embedding::${CLIP_TYPE} <=> ${embeddingQuery(CLIP_TYPE, '$2')}) AS score
+               FROM product_embedding e JOIN product p ON p.id = e.product_id
+              WHERE e.model_id = $2 AND e.product_id <> $1::uuid AND p.category = ANY($3::text[])
+              ORDER BY score DESC, e.product_id LIMIT $4`,
+      values: [productId, models.clipModelId, [RARE_CATEGORY], K],
+    }),
+  },
+  {
+    id: 'weighted-3-space',
+    title: '`recommendations` over three spaces (ATTRIBUTES 0.2, IMAGE 0.3, CLIP 0.5)',
+    k: K,
+    requiresFields: ['recommendations'],
+    query: `query Weighted($input: RecommendationInput!) { recommendations(input: $input) { ${SCORED_SELECTION} } }`,
+    variables: (productId) => ({
+      input: {
+        like: [{ productId }],
+        spaces: [
+          { space: 'ATTRIBUTES', weight: 0.2 },
+          { space: 'IMAGE', weight: 0.3 },
+          { space: 'CLIP', weight: 0.5 },
+        ],
+        k: K,
+      },
+    }),
+    results: listOf('recommendations'),
+    // Every product here has all three spaces, so the renormalised weighted mean is the plain one.
+    exactSql: (productId, models) => ({
+      text: `SELECT p.id::text AS id,
+                    (0.2::float8 * (1 - (p.attribute_vector <=> ${ATTRIBUTE_QUERY}))
+                     + 0.3::float8 * (1 - (ei.embedding::${CNN_TYPE} <=> ${embeddingQuery(CNN_TYPE, '$2')}))
+                     + 0.5::float8 * (1 - (ec.embedding::${CLIP_TYPE} <=> ${embeddingQuery(CLIP_TYPE, '$3')}))) AS score
+               FROM product p
+               JOIN product_embedding ei ON ei.product_id = p.id AND ei.model_id = $2
+               JOIN product_embedding ec ON ec.product_id = p.id AND ec.model_id = $3
+              WHERE p.id <> $1::uuid
+              ORDER BY score DESC, p.id LIMIT $4`,
+      values: [productId, models.cnnModelId, models.clipModelId, K],
+    }),
+  },
+];
+
+/** The query root fields of a schema, by introspection. */
+export const ROOT_FIELDS_QUERY = '{ __schema { queryType { fields { name } } } }';
+export const rootFieldNames = (data: unknown): Set<string> =>
+  new Set(
+    (data as { __schema: { queryType: { fields: Array<{ name: string }> } } }).__schema.queryType.fields.map(
+      (field) => field.name,
+    ),
+  );
+
+/**
+ * recall@k with ties: a returned product counts when it is in the exact top k, or scores at least
+ * the exact k-th score (a tie the exact order broke the other way; common with 3-d integer scores).
+ */
+export function recallAtK(returned: readonly Scored[], exact: readonly Scored[], k: number): number {
+  const wanted = exact.slice(0, k);
+  if (wanted.length === 0) return returned.length === 0 ? 1 : 0;
+  const ids = new Set(wanted.map((entry) => entry.id));
+  const threshold = wanted[wanted.length - 1]!.score - 1e-6;
+  const hits = returned.slice(0, k).filter((entry) => ids.has(entry.id) || entry.score >= threshold).length;
+  return hits / wanted.length;
+}
