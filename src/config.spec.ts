@@ -21,10 +21,18 @@ describe('configuration', () => {
     expect(config.seedDemo).toBe(false);
     expect(config.models.imageModelId).toBeNull();
     expect(config.models.clipModelId).toBe('clip-vit-base-patch32');
+    expect(config.index).toEqual({ m: 16, efConstruction: 128 });
+    expect(loadConfig({ HNSW_M: '24', HNSW_EF_CONSTRUCTION: '200' }).index).toEqual({
+      m: 24,
+      efConstruction: 200,
+    });
   });
 
   it('refuses invalid values, naming them', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ HNSW_M: '32', HNSW_EF_CONSTRUCTION: '48' })).toThrow(
+      /HNSW_EF_CONSTRUCTION \(48\) must be at least 2 × HNSW_M \(32\)/,
+    );
   });
 });

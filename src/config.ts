@@ -38,6 +38,8 @@ const configSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
   HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(100),
   HNSW_MAX_SCAN_TUPLES: z.coerce.number().int().min(100).default(20_000),
+  HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
+  HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),
   /** Empty disables the space. */
@@ -80,6 +82,8 @@ export interface Config {
     readonly maxQueryDepth: number;
   };
   readonly search: { readonly efSearch: number; readonly maxScanTuples: number };
+  /** How the image and CLIP HNSW indexes are built (pgvector's m and ef_construction). */
+  readonly index: { readonly m: number; readonly efConstruction: number };
   readonly models: {
     readonly directory: string;
     readonly manifestPath: string;
@@ -108,6 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const raw = parsed.data;
+  if (raw.HNSW_EF_CONSTRUCTION < 2 * raw.HNSW_M) {
+    throw new ConfigError(
+      `Invalid environment: HNSW_EF_CONSTRUCTION (${raw.HNSW_EF_CONSTRUCTION}) must be at least 2 × HNSW_M (${raw.HNSW_M})`,
+    );
+  }
   return {
     host: raw.HOST,
     port: raw.PORT,
@@ -124,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryDepth: raw.MAX_QUERY_DEPTH,
     },
     search: { efSearch: raw.HNSW_EF_SEARCH, maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES },
+    index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
     models: {
       directory: fromProjectRoot(raw.MODELS_DIR),
       manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),

@@ -111,7 +111,7 @@ export async function createServices(database: Database, config: Config, logger:
     maxRedirects: config.images.maxRedirects,
     allowPrivateNetworks: config.images.allowedHosts,
   });
-  const embeddings = new EmbeddingRepository(database.prisma);
+  const embeddings = new EmbeddingRepository(database.prisma, config.index);
   const spaceStates = new EmbeddingSpaceRepository(database.prisma);
   const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
   await spaces.reconcile();

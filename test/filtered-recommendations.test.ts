@@ -96,6 +96,16 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
       .slice(0, K)
       .map((row) => row.sku);
 
+  it('builds the CLIP indexes with the configured HNSW parameters', async () => {
+    const { rows } = await t.db.database.pool.query<{ name: string; options: string[] }>(
+      `SELECT c.relname AS name, c.reloptions AS options
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'product_embedding'::regclass AND c.relname LIKE 'embedding\\_test\\_clip\\_%' ORDER BY 1`,
+    );
+    expect(rows.map((row) => row.name.replace(/^.*_(cos|ham)_hnsw$/, '$1'))).toEqual(['cos', 'ham']);
+    for (const row of rows) expect(row.options).toEqual(['m=16', 'ef_construction=128']);
+  });
+
   it('a plain HNSW index scan with the same filter returns fewer than k (the problem)', async () => {
     const client = await t.db.database.pool.connect();
     try {

@@ -27,12 +27,32 @@ export async function upsertEmbeddings(
     ON CONFLICT (product_id, model_id) DO UPDATE SET embedding = EXCLUDED.embedding, created_at = now()`;
 }
 
+/** pgvector's HNSW build parameters for the image and CLIP indexes. */
+export interface HnswBuildSettings {
+  /** Links per node. */
+  readonly m: number;
+  /** Candidates kept while linking a node; at least 2 × m. */
+  readonly efConstruction: number;
+}
+
+/**
+ * pgvector's default m with twice its default ef_construction (64): on clustered embeddings
+ * (bench/hnsw-build.ts, 100k × 512-d) 64 left whole clusters badly linked — 10 queries in 400 found
+ * none of their exact ten at ef_search 100 — where 128 left 1 and 200 none, for builds 1.5× and
+ * 1.9× as long (and PGlite builds the 2048-d index single-threaded in WebAssembly).
+ */
+export const DEFAULT_HNSW_BUILD: HnswBuildSettings = { m: 16, efConstruction: 128 };
+
 export class EmbeddingRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly build: HnswBuildSettings = DEFAULT_HNSW_BUILD,
+  ) {}
 
   /**
    * Creates the model's partial HNSW indexes unless they exist: cosine (the default metric) on the
-   * vectors, and Hamming on their binary quantisation. Slow on big catalogues.
+   * vectors, and Hamming on their binary quantisation. Slow on big catalogues. An index that exists
+   * keeps the parameters it was built with.
    */
   async ensureIndex(model: SpaceModel): Promise<void> {
     const type = vectorType(model.dimension);
@@ -41,11 +61,15 @@ export class EmbeddingRepository {
     const bits = Prisma.raw(`bit(${model.dimension})`);
     const where = Prisma.sql`WHERE model_id = ${modelLiteral(model.modelId)}`;
     const name = (suffix: string) => Prisma.raw(`"${embeddingIndexName(model.modelId, suffix)}"`);
+    const build = Prisma.raw(
+      `WITH (m = ${Math.trunc(this.build.m)}, ef_construction = ${Math.trunc(this.build.efConstruction)})`,
+    );
     await this.prisma.$executeRaw`
-      CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding USING hnsw ((embedding::${type}) ${ops}) ${where}`;
+      CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
+       USING hnsw ((embedding::${type}) ${ops}) ${build} ${where}`;
     await this.prisma.$executeRaw`
       CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
-       USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${where}`;
+       USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${build} ${where}`;
   }
 
   /** Drops a model's vectors and indexes (after a re-embedding replaced it). */
