@@ -7,6 +7,7 @@
 // Needs: the Postgres server with pgvector (BENCH_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres; `bench_*` databases are created and dropped),
 // `npm run build` (prebench does it), and ../shared/models/clip-tokenizer for the classification case.
+import { type IndexTimings } from './databases.js';
 import 'reflect-metadata';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,16 @@ const log = (message: string): void => {
   const elapsed = ((performance.now() - runStarted) / 1000).toFixed(0).padStart(5);
   console.log(`[bench ${elapsed}s] ${message}`);
 };
+
+/** One line with a catalogue's load and index-build times. */
+function logLoad(timings: IndexTimings): void {
+  const attributes = Object.values(timings.attributeIndexSeconds)
+    .map((seconds) => seconds.toFixed(1))
+    .join(' + ');
+  log(
+    `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${attributes} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds.toFixed(1)} s`,
+  );
+}
 
 const sizeName = (size: number): string => (size >= 1_000_000 ? `${size / 1_000_000}m` : `${size / 1000}k`);
 
@@ -401,15 +412,7 @@ async function main(): Promise<void> {
         clipModelId: CLIP_MODEL_ID,
       });
       results.catalogues.push({ size, database: 'server', timings });
-      log(
-        `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${Object.values(
-          timings.attributeIndexSeconds,
-        )
-          .map((s) => s.toFixed(1))
-          .join(
-            ' + ',
-          )} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds.toFixed(1)} s`,
-      );
+      logLoad(timings);
       const info = catalogueInfo(generator);
 
       log(`queries ${sizeName(size)}: capturing the service's SQL and exact answers in-process`);
@@ -696,15 +699,7 @@ async function main(): Promise<void> {
         },
       );
       results.catalogues.push({ size, database: 'embedded', timings });
-      log(
-        `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${Object.values(
-          timings.attributeIndexSeconds,
-        )
-          .map((s) => s.toFixed(1))
-          .join(
-            ' + ',
-          )} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN ${timings.cnnIndexSeconds.toFixed(1)} s`,
-      );
+      logLoad(timings);
       const info = catalogueInfo(generator);
       let cases;
       try {
