@@ -7,7 +7,6 @@
 // Needs: the Postgres server with pgvector (BENCH_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres; `bench_*` databases are created and dropped),
 // `npm run build` (prebench does it), and ../shared/models/clip-tokenizer for the classification case.
-import { type IndexTimings } from './databases.js';
 import 'reflect-metadata';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import {
   prepareEmbeddedCatalogue,
   prepareServerCatalogue,
   adminQuery,
+  type IndexTimings,
 } from './databases.js';
 import { productPhotos } from './images.js';
 import {
