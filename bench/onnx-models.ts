@@ -14,8 +14,8 @@ import {
   type ClipModelSpec,
   type CnnModelSpec,
   type ModelManifest,
-} from '../src/embeddings/model-manifest.js';
-import { onnx } from '../src/embeddings/onnx-proto.js';
+} from '../src/inference/model-manifest.js';
+import { onnx } from '../src/inference/onnx-proto.js';
 import {
   CLIP_PREPROCESS,
   IMAGENET_PREPROCESS,

@@ -533,7 +533,7 @@ function renderProposals(results: BenchResults): string {
           ? 'A measured gain in both set-ups: worth applying.'
           : `**Not a clear win on this evidence** (HTTP ×${httpGain.toFixed(2)}, in-process ×${inProcessGain.toFixed(2)}; run-to-run noise on this shared machine is about ±10 %): the cores are already busy (see "server cores busy"), so idle spinning is not what limits ingest here. Keep it in mind for machines where onnxruntime and sharp compete harder.`;
       items.push(
-        `**Ingest — ${variant.name}.** In \`createCpuSession\` (src/embeddings/onnx-session.ts) add
+        `**Ingest — ${variant.name}.** In \`createCpuSession\` (src/inference/onnx-session.ts) add
 \`extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }\` to the session
 options. Measured here by preloading the change into the unmodified service (\`node --import\`, bench/ingest.ts):
 HTTP ingest ${ingest.pipelineItemsPerSec.toFixed(2)} → ${best.toFixed(2)} products/s, i.e. ${(ingest.pipelineItemsPerSec / ingest.modelItemsPerSec).toFixed(2)} →

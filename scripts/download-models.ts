@@ -9,8 +9,8 @@ import {
   type FileTransfer,
   type ProgressReporter,
   type TransferStart,
-} from '../src/embeddings/model-downloader.js';
-import { ModelRegistry, modelFiles, type ModelSpec } from '../src/embeddings/model-manifest.js';
+} from '../src/inference/model-downloader.js';
+import { ModelRegistry, modelFiles, type ModelSpec } from '../src/inference/model-manifest.js';
 import { fromProjectRoot } from '../src/paths.js';
 
 const USAGE = `usage: npm run models:download -- [--all] [model-id …]

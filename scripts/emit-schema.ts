@@ -1,7 +1,7 @@
 // `npm run schema:emit`: writes the GraphQL SDL the code defines to schema/schema.graphql.
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import { buildGraphQLSchema, printSdl } from '../src/http/graphql-schema.js';
+import { buildGraphQLSchema, printSdl } from '../src/graphql-schema.js';
 import { SCHEMA_SDL_PATH } from '../src/paths.js';
 
 writeFileSync(SCHEMA_SDL_PATH, printSdl(await buildGraphQLSchema(new Map())));

@@ -1,4 +1,4 @@
-import { type ProductService } from '../src/products/product.service.js';
+import { type ProductService } from '../src/catalogue/product.service.js';
 import { demoCatalogue } from './demo-catalogue.js';
 
 /**

@@ -2,7 +2,7 @@
 // set), migrations, demo catalogue, HTTP.
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
-import { ModelState } from './embeddings/embedding-engine.js';
+import { ModelState } from './inference/ports.js';
 import { openMigratedDatabase } from './db/bootstrap.js';
 import { createLogger } from './logger.js';
 import { seedDemoCatalogue } from '../seeds/seed-demo.js';

@@ -9,7 +9,7 @@ import { testDatabaseKinds } from './support/databases.js';
 import { cosine } from './support/metrics.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { RecommendationEngine } from '../src/recommendations/recommendation-engine.service.js';
-import { EmbeddingSpace } from '../src/recommendations/recommendation.model.js';
+import { EmbeddingSpace } from '../src/recommendations/recommendation.domain.js';
 import { type RecommendationPlan } from '../src/recommendations/recommendation-plan.js';
 import { RecommendationRepository } from '../src/recommendations/recommendation.repository.js';
 

@@ -2,7 +2,7 @@
 // strategies, weighted spaces with cold start, explanations, diversity, bounds and bad input.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClipTextModel } from '../src/embeddings/clip-text-model.js';
+import { ClipTextModel } from '../src/inference/clip-text-model.js';
 import { testDatabaseKinds } from './support/databases.js';
 import { productPhoto } from './support/images.js';
 import {

@@ -3,9 +3,9 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageSpace } from '../src/embeddings/embedding.model.js';
-import { type ClipModelSpec } from '../src/embeddings/model-manifest.js';
-import { ImagePreprocessor } from '../src/embeddings/image-preprocessor.js';
+import { ImageSpace } from '../src/embeddings/embedding.domain.js';
+import { type ClipModelSpec } from '../src/inference/model-manifest.js';
+import { ImagePreprocessor } from '../src/imaging/image-preprocessor.js';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from './support/databases.js';
 import { productPhoto } from './support/images.js';
 import { cosine } from './support/metrics.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGraphQLSchema, printSdl } from '../src/http/graphql-schema.js';
+import { buildGraphQLSchema, printSdl } from '../src/graphql-schema.js';
 import { PROJECT_ROOT, SCHEMA_SDL_PATH } from '../src/paths.js';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from './support/databases.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ModelManifest } from '../src/embeddings/model-manifest.js';
+import { type ModelManifest } from '../src/inference/model-manifest.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { testDatabaseKinds } from './support/databases.js';
 import { createTempModelsDir, SHARED_IMAGES_DIR, SHARED_MOBILENET_PATH } from './support/onnx-fixtures.js';

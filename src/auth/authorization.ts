@@ -2,7 +2,7 @@
 // of a role that may not perform the operation → FORBIDDEN. ADMIN may do everything ANALYST may.
 import { type AuthChecker } from 'type-graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors/domain-errors.js';
-import { type RequestContext } from '../http/request-context.js';
+import { type RequestContext } from '../graphql/request-context.js';
 import { type Principal, Role } from './principal.js';
 
 export function assertRole(principal: Principal, allowed: readonly Role[]): void {

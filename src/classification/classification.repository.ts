@@ -1,11 +1,11 @@
 // Zero-shot classification in Postgres: every product's CLIP image embedding against every label's
 // prompt embedding, softmax over the scaled cosines, top label per product, aggregated in SQL.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type SpaceModel } from '../embeddings/embedding.model.js';
-import { vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
-import { filterToSql } from '../products/product-filter.sql.js';
-import { type ResolvedProductFilter, type ProductRecord } from '../products/product.model.js';
-import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
+import { type SpaceModel } from '../embeddings/embedding.domain.js';
+import { vectorLiteral, vectorType } from '../db/vector-sql.js';
+import { filterToSql } from '../catalogue/product-filter.sql.js';
+import { type ResolvedProductFilter, type ProductRecord } from '../catalogue/product.domain.js';
+import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
 
 export interface PredictionCount {
   /** 0-based label index. */

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Int, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/principal.js';
-import { ImageInput } from '../embeddings/image.input.js';
-import { listComplexity } from '../http/query-complexity.js';
-import { ProductFilter } from '../products/product.input.js';
+import { ImageInput } from '../imaging/image.input.js';
+import { listComplexity } from '../graphql/query-complexity.js';
+import { ProductFilter } from '../catalogue/product.input.js';
 import { ClassificationService } from './classification.service.js';
 import { CategoryLabelInput, ClassificationReport, TextScore } from './classification.type.js';
 

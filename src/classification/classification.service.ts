@@ -6,18 +6,18 @@ import {
   type ClipTextEncoder,
   type ImageSourceInput,
   type ModelProvider,
-} from '../embeddings/embedding-engine.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
-import { type ProductFilter } from '../products/product.model.js';
-import { type ProductService } from '../products/product.service.js';
+} from '../inference/ports.js';
+import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type ProductFilter } from '../catalogue/product.domain.js';
+import { type ProductService } from '../catalogue/product.service.js';
 import { type RecommendationService } from '../recommendations/recommendation.service.js';
-import { type QueryEmbedder } from '../recommendations/query-embedder.service.js';
+import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
 import {
   type CategoryLabel,
   type ClassificationReport,
   DEFAULT_TEMPLATES,
   type TextScore,
-} from './classification.model.js';
+} from './classification.domain.js';
 import { type ClassificationRepository } from './classification.repository.js';
 
 export const MAX_LABELS = 100;

@@ -1,5 +1,5 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
-import { Product } from '../products/product.type.js';
+import { Product } from '../catalogue/product.type.js';
 
 @ObjectType()
 export class LabelProbability {

@@ -2,8 +2,8 @@
 // was not installed, or every product when a new model replaces the active one. Resumable by
 // construction: each batch is committed, and the next run starts from what is still missing.
 import { ModelUnavailableError } from '../errors/domain-errors.js';
-import { type ProductMediaService } from '../products/product-media.service.js';
-import { type ImageSpace } from './embedding.model.js';
+import { type ProductMediaService } from './product-media.service.js';
+import { type ImageSpace } from './embedding.domain.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 
 export interface BackfillProgress {

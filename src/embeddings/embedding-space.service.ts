@@ -1,6 +1,6 @@
 // Which model's vectors answer queries in each image space, and the embedding status of products.
-import { type ModelProvider } from './embedding-engine.js';
-import { EmbeddingState, type EmbeddingStatus, ImageSpace, type SpaceModel } from './embedding.model.js';
+import { type ModelProvider } from '../inference/ports.js';
+import { EmbeddingState, type EmbeddingStatus, ImageSpace, type SpaceModel } from './embedding.domain.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 import { type EmbeddingSpaceRepository } from './embedding-space.repository.js';
 

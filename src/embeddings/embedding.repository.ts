@@ -1,14 +1,14 @@
 // Storage of image and CLIP embeddings and their per-model HNSW indexes. (Similarity queries are
 // built by the recommendation engine; every one compares vectors of one model only.)
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type ImageSpace, type ProductEmbedding, type SpaceModel } from './embedding.model.js';
+import { type ImageSpace, type ProductEmbedding, type SpaceModel } from './embedding.domain.js';
 import {
   embeddingIndexName,
   MAX_INDEXED_VECTOR_DIMENSIONS,
   modelLiteral,
   vectorLiteral,
   vectorType,
-} from './vector-sql.js';
+} from '../db/vector-sql.js';
 
 type Sql = Pick<PrismaClient, '$executeRaw' | '$queryRaw'>;
 

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ModelState } from './embedding-engine.js';
-import { EmbeddingState, ImageSpace } from './embedding.model.js';
+import { ModelState } from '../inference/ports.js';
+import { EmbeddingState, ImageSpace } from './embedding.domain.js';
 
 registerEnumType(EmbeddingState, { name: 'EmbeddingState' });
 registerEnumType(ModelState, { name: 'ModelState' });

@@ -8,12 +8,12 @@ import {
   ProductNotFoundError,
   ValidationError,
 } from '../errors/domain-errors.js';
-import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
+import { type AttributeVectorService } from '../catalogue/attribute-vector.service.js';
+import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
-import { UUID } from '../products/product-cursor.js';
-import { type ProductService } from '../products/product.service.js';
-import { type QueryEmbedder } from './query-embedder.service.js';
+import { UUID } from '../catalogue/product-cursor.js';
+import { type ProductService } from '../catalogue/product.service.js';
+import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
 import { type QueryTarget, type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
 import {
   type AxisContribution,
@@ -31,7 +31,7 @@ import {
   type ScoredProduct,
   type SpaceContribution,
   VECTOR_SPACES,
-} from './recommendation.model.js';
+} from './recommendation.domain.js';
 import { type RecommendationRepository, type ScoredRow } from './recommendation.repository.js';
 
 const MAX_EXCLUDED = 1000;

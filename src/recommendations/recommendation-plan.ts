@@ -1,13 +1,13 @@
 // What the recommendation service asks the repository to compute: per space, the metric, weight
 // and example targets; and the candidate set's bounds. Plain data, built and validated by the
 // service, turned into one SQL statement by recommendation.sql.ts.
-import { type SpaceModel } from '../embeddings/embedding.model.js';
-import { type ResolvedProductFilter } from '../products/product.model.js';
+import { type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type ResolvedProductFilter } from '../catalogue/product.domain.js';
 import {
   type DistanceMetric,
   type EmbeddingSpace,
   type RecommendationStrategy,
-} from './recommendation.model.js';
+} from './recommendation.domain.js';
 
 /** Where a query vector comes from: a stored product's own value, or a value given or computed. */
 export type QueryTarget =

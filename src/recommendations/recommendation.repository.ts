@@ -1,9 +1,9 @@
 // Vector SQL for recommendations. Ordering, filtering and LIMIT happen in Postgres with pgvector
 // operators; only the k winners come back to Node.
 import { type PrismaClient } from '../generated/prisma/client.js';
-import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../products/product.sql.js';
-import { vectorLiteral } from '../embeddings/vector-sql.js';
-import { type ProductRecord } from '../products/product.model.js';
+import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
+import { vectorLiteral } from '../db/vector-sql.js';
+import { type ProductRecord } from '../catalogue/product.domain.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
 import { attributeQuerySql, pairwiseSql, recommendationSql } from './recommendation.sql.js';
 

@@ -1,6 +1,6 @@
 import { Arg, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { listComplexity } from '../http/query-complexity.js';
-import { DistanceMetric, EmbeddingSpace, RankBy } from './recommendation.model.js';
+import { listComplexity } from '../graphql/query-complexity.js';
+import { DistanceMetric, EmbeddingSpace, RankBy } from './recommendation.domain.js';
 import { RecommendationEngine } from './recommendation-engine.service.js';
 import { RecommendationService } from './recommendation.service.js';
 import {

@@ -1,10 +1,10 @@
 // Similarity and ranking rules: bounds on k, which products qualify, and how distances become
 // scores. The SQL itself lives in RecommendationRepository.
 import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.model.js';
+import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
-import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
-import { type ProductService } from '../products/product.service.js';
+import { type AttributeVectorService } from '../catalogue/attribute-vector.service.js';
+import { type ProductService } from '../catalogue/product.service.js';
 import {
   type AttributeWeight,
   type DistanceMetric,
@@ -14,7 +14,7 @@ import {
   RankBy,
   type RankedProduct,
   type ScoredProduct,
-} from './recommendation.model.js';
+} from './recommendation.domain.js';
 import { type RecommendationEngine } from './recommendation-engine.service.js';
 import { type RecommendationRepository } from './recommendation.repository.js';
 

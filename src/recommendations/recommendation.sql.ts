@@ -3,10 +3,10 @@
 // every space, the spaces combined with weights renormalised over the spaces each product has,
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
-import { modelLiteral, vectorLiteral, vectorType } from '../embeddings/vector-sql.js';
-import { filterToSql, haversineKm } from '../products/product-filter.sql.js';
-import { PRODUCT_COLUMNS } from '../products/product.sql.js';
-import { DistanceMetric, EmbeddingSpace, RecommendationStrategy } from './recommendation.model.js';
+import { modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
+import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
+import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
+import { DistanceMetric, EmbeddingSpace, RecommendationStrategy } from './recommendation.domain.js';
 import { type QueryTarget, type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
 
 const sql = Prisma.sql;

@@ -1,8 +1,8 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ImageInput } from '../embeddings/image.input.js';
-import { ProductFilter } from '../products/product.input.js';
-import { Product } from '../products/product.type.js';
-import { DistanceMetric, EmbeddingSpace, RankBy, RecommendationStrategy } from './recommendation.model.js';
+import { ImageInput } from '../imaging/image.input.js';
+import { ProductFilter } from '../catalogue/product.input.js';
+import { Product } from '../catalogue/product.type.js';
+import { DistanceMetric, EmbeddingSpace, RankBy, RecommendationStrategy } from './recommendation.domain.js';
 
 registerEnumType(EmbeddingSpace, {
   name: 'EmbeddingSpace',

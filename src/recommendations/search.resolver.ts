@@ -1,7 +1,7 @@
 import { Arg, Int, Query, Resolver } from 'type-graphql';
-import { ImageInput } from '../embeddings/image.input.js';
-import { listComplexity } from '../http/query-complexity.js';
-import { EmbeddingSpace } from './recommendation.model.js';
+import { ImageInput } from '../imaging/image.input.js';
+import { listComplexity } from '../graphql/query-complexity.js';
+import { EmbeddingSpace } from './recommendation.domain.js';
 import { SearchService } from './search.service.js';
 import { ScoredProduct } from './recommendation.type.js';
 

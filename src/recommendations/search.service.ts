@@ -1,11 +1,11 @@
 // Search by example from outside the catalogue: a text (CLIP) or an uploaded photo, compared with
 // stored product embeddings of the same model in Postgres.
 import { ValidationError } from '../errors/domain-errors.js';
-import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
-import { ImageSpace } from '../embeddings/embedding.model.js';
+import { type ImageSourceInput } from '../inference/ports.js';
+import { ImageSpace } from '../embeddings/embedding.domain.js';
 import { type RecommendationEngine } from './recommendation-engine.service.js';
-import { type QueryEmbedder } from './query-embedder.service.js';
-import { EmbeddingSpace, type ScoredProduct } from './recommendation.model.js';
+import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
+import { EmbeddingSpace, type ScoredProduct } from './recommendation.domain.js';
 import { assertK, type RecommendationService } from './recommendation.service.js';
 
 export const MAX_QUERY_TEXT_LENGTH = 1000;

@@ -13,8 +13,8 @@ import {
   type ModelFile,
   type ModelManifest,
   type PreprocessSpec,
-} from '../../src/embeddings/model-manifest.js';
-import { int64ToNumber, onnx } from '../../src/embeddings/onnx-proto.js';
+} from '../../src/inference/model-manifest.js';
+import { int64ToNumber, onnx } from '../../src/inference/onnx-proto.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 const { DataType } = onnx.TensorProto;

@@ -1,4 +1,4 @@
-import { type Product } from '../products/product.model.js';
+import { type Product } from '../catalogue/product.domain.js';
 
 export interface LabelProbability {
   readonly label: string;

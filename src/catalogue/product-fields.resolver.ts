@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { EmbeddingStatus } from '../embeddings/embedding.type.js';
-import { type RequestContext } from '../http/request-context.js';
+import { type RequestContext } from '../graphql/request-context.js';
 import { Product } from './product.type.js';
 
 @Resolver(() => Product)

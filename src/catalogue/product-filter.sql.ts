@@ -1,7 +1,7 @@
 // ProductFilter as SQL conditions on the product alias `p`: the one implementation of the filter,
 // used by the catalogue listing and by every vector query.
 import { Prisma } from '../generated/prisma/client.js';
-import { type GeoPoint, type ResolvedProductFilter } from './product.model.js';
+import { type GeoPoint, type ResolvedProductFilter } from './product.domain.js';
 
 /** Mean Earth radius (IUGG), in kilometres. */
 export const EARTH_RADIUS_KM = 6371.0088;

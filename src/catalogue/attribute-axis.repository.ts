@@ -1,5 +1,5 @@
 import { type PrismaClient } from '../generated/prisma/client.js';
-import { type AttributeAxis } from './attribute-axis.model.js';
+import { type AttributeAxis } from './attribute-axis.domain.js';
 
 export class AttributeAxisRepository {
   constructor(private readonly prisma: PrismaClient) {}

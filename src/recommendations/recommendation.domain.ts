@@ -1,6 +1,6 @@
 // Plain types of the recommendation engine.
-import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
-import { type Product, type ProductFilter } from '../products/product.model.js';
+import { type ImageSourceInput } from '../inference/ports.js';
+import { type Product, type ProductFilter } from '../catalogue/product.domain.js';
 
 export enum EmbeddingSpace {
   /** The hand-crafted attribute vector (scores in axis order). */

@@ -1,6 +1,6 @@
 // What services need from the models, as plain interfaces. The implementation (ModelProvider in
 // model-provider.ts) runs onnxruntime-node and sharp; services never import either.
-import { type ImageSpace, type SpaceModel } from './embedding.model.js';
+import { type ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
 
 export interface ImageSourceInput {
   readonly url?: string | null | undefined;

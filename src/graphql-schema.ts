@@ -2,15 +2,15 @@
 // the composition root's instances.
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
-import { authChecker } from '../auth/authorization.js';
-import { AttributeAxisResolver } from '../embeddings/attribute-axis.resolver.js';
-import { ProductResolver } from '../products/product.resolver.js';
-import { RecommendationResolver } from '../recommendations/recommendation.resolver.js';
-import { ClassificationResolver } from '../classification/classification.resolver.js';
-import { ModelResolver } from '../embeddings/model.resolver.js';
-import { ReembeddingResolver } from '../embeddings/reembedding.resolver.js';
-import { ProductFieldsResolver } from '../products/product-fields.resolver.js';
-import { SearchResolver } from '../recommendations/search.resolver.js';
+import { authChecker } from './auth/authorization.js';
+import { AttributeAxisResolver } from './catalogue/attribute-axis.resolver.js';
+import { ProductResolver } from './catalogue/product.resolver.js';
+import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
+import { ClassificationResolver } from './classification/classification.resolver.js';
+import { ModelResolver } from './inference/model-status.resolver.js';
+import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
+import { ProductFieldsResolver } from './catalogue/product-fields.resolver.js';
+import { SearchResolver } from './recommendations/search.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [

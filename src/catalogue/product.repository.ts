@@ -1,7 +1,7 @@
 // Storage of products through Prisma. Vector columns are derived by the database from the scores.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
-import { type ProductMedia } from '../embeddings/embedding.model.js';
+import { type ProductMedia } from '../embeddings/embedding.domain.js';
 import { upsertEmbeddings } from '../embeddings/embedding.repository.js';
 import { filterToSql } from './product-filter.sql.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from './product.sql.js';
@@ -12,7 +12,7 @@ import {
   type ResolvedProductFilter,
   type ProductPage,
   type ProductRecord,
-} from './product.model.js';
+} from './product.domain.js';
 
 type ProductRow = Prisma.ProductGetPayload<object>;
 

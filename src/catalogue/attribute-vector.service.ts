@@ -1,8 +1,8 @@
 // Turns named attribute scores into the positional attribute vector and back. The axes are data
 // (table attribute_axis); their order is the order of the vector's components.
 import { ValidationError, type FieldProblem } from '../errors/domain-errors.js';
-import { type AttributeScore } from '../products/product.model.js';
-import { type AttributeAxis } from './attribute-axis.model.js';
+import { type AttributeScore } from './product.domain.js';
+import { type AttributeAxis } from './attribute-axis.domain.js';
 import { type AttributeAxisRepository } from './attribute-axis.repository.js';
 
 export class AttributeVectorService {

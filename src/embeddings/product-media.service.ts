@@ -9,9 +9,9 @@ import {
   type ImageSource,
   type ImageSourceInput,
   type ModelProvider,
-} from '../embeddings/embedding-engine.js';
-import { ImageSpace, type ProductEmbedding, type ProductMedia } from '../embeddings/embedding.model.js';
-import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
+} from '../inference/ports.js';
+import { ImageSpace, type ProductEmbedding, type ProductMedia } from './embedding.domain.js';
+import { type EmbeddingSpaceService } from './embedding-space.service.js';
 
 /** Images fetched at the same time: enough to overlap network waits, few enough to be polite. */
 const FETCH_CONCURRENCY = 8;

@@ -1,7 +1,7 @@
 // The product columns every raw query selects, aliased to ProductRecord's names, so vector queries
 // return whole products in the same round trip as their scores.
 import { Prisma } from '../generated/prisma/client.js';
-import { type ProductRecord } from './product.model.js';
+import { type ProductRecord } from './product.domain.js';
 
 export const PRODUCT_COLUMNS = Prisma.sql`p.id::text AS "id", p.sku, p.name, p.description, p.category,
   p.price::float8 AS "price", p.currency, p.image_url AS "imageUrl", p.in_stock AS "inStock", p.tags,

@@ -6,8 +6,8 @@ import {
   type ImageSource,
   type ImageSourceInput,
   type ModelProvider,
-} from '../embeddings/embedding-engine.js';
-import { type ImageSpace } from '../embeddings/embedding.model.js';
+} from '../inference/ports.js';
+import { type ImageSpace } from './embedding.domain.js';
 
 export class QueryEmbedder {
   constructor(

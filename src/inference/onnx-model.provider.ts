@@ -13,9 +13,9 @@ import {
   type ModelProvider,
   ModelState,
   type ModelStatusInfo,
-} from './embedding-engine.js';
-import { ImageSpace, type SpaceModel } from './embedding.model.js';
-import { type ImagePreprocessor } from './image-preprocessor.js';
+} from './ports.js';
+import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type ImagePreprocessor } from '../imaging/image-preprocessor.js';
 import { type ModelDownloader } from './model-downloader.js';
 import { type ModelRegistry, type ModelSpec } from './model-manifest.js';
 

@@ -1,6 +1,6 @@
 import { Query, Resolver } from 'type-graphql';
-import { type ModelProvider } from './embedding-engine.js';
-import { ModelStatus } from './embedding.type.js';
+import { type ModelProvider } from './ports.js';
+import { ModelStatus } from '../embeddings/embedding.type.js';
 
 @Resolver(() => ModelStatus)
 export class ModelResolver {

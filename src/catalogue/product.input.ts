@@ -1,5 +1,5 @@
 import { Field, Float, InputType } from 'type-graphql';
-import { ImageInput } from '../embeddings/image.input.js';
+import { ImageInput } from '../imaging/image.input.js';
 
 @InputType()
 export class AttributeScoreInput {

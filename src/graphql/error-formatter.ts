@@ -4,8 +4,8 @@
 import { type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { type GraphQLFormattedError } from 'graphql';
-import { type RequestContext } from '../http/request-context.js';
-import { DomainError, ErrorCode } from './domain-errors.js';
+import { type RequestContext } from './request-context.js';
+import { DomainError, ErrorCode } from '../errors/domain-errors.js';
 
 /** Codes GraphQL and Apollo assign themselves (GRAPHQL_PARSE_FAILED, BAD_USER_INPUT …) are safe to show. */
 function hasClientCode(extensions: Readonly<Record<string, unknown>> | undefined): boolean {

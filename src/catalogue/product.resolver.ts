@@ -1,9 +1,9 @@
 import { Arg, Authorized, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/principal.js';
-import { ProductService } from '../products/product.service.js';
+import { ProductService } from './product.service.js';
 import { ProductFilter, ProductInput, ProductUpdateInput } from './product.input.js';
 import { Product, ProductConnection } from './product.type.js';
-import { listComplexity } from '../http/query-complexity.js';
+import { listComplexity } from '../graphql/query-complexity.js';
 
 @Resolver(() => Product)
 export class ProductResolver {

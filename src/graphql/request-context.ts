@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import { type Logger } from 'pino';
 import { type Principal } from '../auth/principal.js';
-import { type EmbeddingStatus } from '../embeddings/embedding.model.js';
+import { type EmbeddingStatus } from '../embeddings/embedding.domain.js';
 
 /** Per-request batch loaders, so a list of products costs one query per field, not one per product. */
 export interface RequestLoaders {

@@ -1,7 +1,7 @@
 // The rules of the product catalogue: validation of every field before anything is written,
 // all-or-nothing bulk ingest, and cursor pagination.
 import { type FieldProblem, ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
-import { type AttributeVectorService } from '../embeddings/attribute-vector.service.js';
+import { type AttributeVectorService } from './attribute-vector.service.js';
 import { decodeCursor, encodeCursor, UUID } from './product-cursor.js';
 import {
   DEFAULT_CURRENCY,
@@ -14,10 +14,10 @@ import {
   type ResolvedProductFilter,
   type ProductRecord,
   type ProductUpdateInput,
-} from './product.model.js';
-import { type ImageSourceInput } from '../embeddings/embedding-engine.js';
-import { type ProductMedia } from '../embeddings/embedding.model.js';
-import { type ProductMediaService } from './product-media.service.js';
+} from './product.domain.js';
+import { type ImageSourceInput } from '../inference/ports.js';
+import { type ProductMedia } from '../embeddings/embedding.domain.js';
+import { type ProductMediaService } from '../embeddings/product-media.service.js';
 import { type ProductRepository } from './product.repository.js';
 import { checkFields, normaliseTags } from './product.validation.js';
 
