@@ -7,7 +7,7 @@ import { openMigratedDatabase } from '../src/db/bootstrap.js';
 import { EmbeddingBackfillService } from '../src/embeddings/embedding-backfill.service.js';
 import { IMAGE_SPACES } from '../src/embeddings/embedding-space.service.js';
 import { createLogger } from '../src/logger.js';
-import { createServices } from '../src/server.js';
+import { createServices } from '../src/services.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);

@@ -4,5 +4,5 @@ import { writeFileSync } from 'node:fs';
 import { buildGraphQLSchema, printSdl } from '../src/graphql-schema.js';
 import { SCHEMA_SDL_PATH } from '../src/paths.js';
 
-writeFileSync(SCHEMA_SDL_PATH, printSdl(await buildGraphQLSchema(new Map())));
+writeFileSync(SCHEMA_SDL_PATH, printSdl(await buildGraphQLSchema(null)));
 console.log(`wrote ${SCHEMA_SDL_PATH}`);

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../src/config.js';
 import { openMigratedDatabase } from '../src/db/bootstrap.js';
 import { createLogger } from '../src/logger.js';
-import { createServices } from '../src/server.js';
+import { createServices } from '../src/services.js';
 import { seedDemoCatalogue } from '../seeds/seed-demo.js';
 
 const config = loadConfig();

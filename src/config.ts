@@ -38,6 +38,8 @@ const configSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
   HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(100),
   HNSW_MAX_SCAN_TUPLES: z.coerce.number().int().min(100).default(20_000),
+  /** Score every filtered product exactly instead of using the HNSW indexes (small catalogues, recall checks). */
+  VECTOR_SEARCH_EXACT: booleanFromEnv.default(false),
   HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
@@ -81,7 +83,12 @@ export interface Config {
     readonly maxQueryComplexity: number;
     readonly maxQueryDepth: number;
   };
-  readonly search: { readonly efSearch: number; readonly maxScanTuples: number };
+  readonly search: {
+    readonly efSearch: number;
+    readonly maxScanTuples: number;
+    /** Answer vector queries by exact scans, never from an index. */
+    readonly exact: boolean;
+  };
   /** How the image and CLIP HNSW indexes are built (pgvector's m and ef_construction). */
   readonly index: { readonly m: number; readonly efConstruction: number };
   readonly models: {
@@ -132,7 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
       maxQueryDepth: raw.MAX_QUERY_DEPTH,
     },
-    search: { efSearch: raw.HNSW_EF_SEARCH, maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES },
+    search: {
+      efSearch: raw.HNSW_EF_SEARCH,
+      maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES,
+      exact: raw.VECTOR_SEARCH_EXACT,
+    },
     index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
     models: {
       directory: fromProjectRoot(raw.MODELS_DIR),

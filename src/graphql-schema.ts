@@ -1,43 +1,49 @@
-// Builds the executable GraphQL schema from the decorated resolvers, resolving each resolver from
-// the composition root's instances.
+// The one registry of resolvers: each resolver class with the factory that builds it from the
+// services. A resolver listed here is in the schema and has its instance; there is no second list.
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
-import { authChecker } from './auth/authorization.js';
 import { AttributeAxisResolver } from './catalogue/attribute-axis.resolver.js';
-import { ProductResolver } from './catalogue/product.resolver.js';
-import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
-import { ClassificationResolver } from './classification/classification.resolver.js';
-import { ModelResolver } from './inference/model-status.resolver.js';
-import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
 import { ProductFieldsResolver } from './catalogue/product-fields.resolver.js';
+import { ProductResolver } from './catalogue/product.resolver.js';
+import { ClassificationResolver } from './classification/classification.resolver.js';
+import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
+import { authChecker } from './graphql/auth-checker.js';
+import { ModelStatusResolver } from './inference/model-status.resolver.js';
+import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
 import { SearchResolver } from './recommendations/search.resolver.js';
+import { type Services } from './services.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [
-  ProductResolver,
-  ProductFieldsResolver,
-  AttributeAxisResolver,
-  RecommendationResolver,
-  SearchResolver,
-  ClassificationResolver,
-  ModelResolver,
-  ReembeddingResolver,
+type ResolverEntry = readonly [resolver: Function, create: (services: Services) => object];
+
+const RESOLVERS: readonly ResolverEntry[] = [
+  [ProductResolver, (s) => new ProductResolver(s.products)],
+  [ProductFieldsResolver, (s) => new ProductFieldsResolver(s.spaces)],
+  [AttributeAxisResolver, (s) => new AttributeAxisResolver(s.attributeVectors)],
+  [RecommendationResolver, (s) => new RecommendationResolver(s.recommendations)],
+  [SearchResolver, (s) => new SearchResolver(s.search)],
+  [ClassificationResolver, (s) => new ClassificationResolver(s.classification)],
+  [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
+  [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
 ];
 
-export type ResolverInstances = ReadonlyMap<unknown, object>;
-
-export async function buildGraphQLSchema(instances: ResolverInstances): Promise<GraphQLSchema> {
+/** The executable schema; without services (emitting the SDL) resolvers cannot run. */
+export async function buildGraphQLSchema(services: Services | null): Promise<GraphQLSchema> {
+  const instances = new Map(
+    RESOLVERS.map(([resolver, create]) => [resolver, services ? create(services) : null]),
+  );
   const container: ContainerType = {
     get(someClass) {
-      const instance = instances.get(someClass);
+      const instance = instances.get(someClass as ResolverEntry[0]);
       if (!instance)
         throw new Error(
-          `No instance registered for resolver ${String((someClass as { name?: string }).name)}`,
+          `No instance of resolver ${String((someClass as { name?: string }).name)} (no services)`,
         );
       return instance;
     },
   };
-  return buildSchema({ resolvers: RESOLVERS, container, authChecker, validate: false });
+  const resolvers = RESOLVERS.map(([resolver]) => resolver) as NonEmptyArray<ResolverEntry[0]>;
+  return buildSchema({ resolvers, container, authChecker, validate: false });
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, so diffs show only real changes. */

@@ -5,12 +5,13 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from './support/onnx-fixtures.js';
 import { createTempModelsDir, type TestModels, writeTestModels } from './support/onnx-fixtures.js';
-import { testDatabaseKinds } from './support/databases.js';
+import { sessionWith, testDatabaseKinds } from './support/databases.js';
 import { cosine } from './support/metrics.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { RecommendationEngine } from '../src/recommendations/recommendation-engine.service.js';
 import { EmbeddingSpace } from '../src/recommendations/recommendation.domain.js';
 import { type RecommendationPlan } from '../src/recommendations/recommendation-plan.js';
+import { RecommendationPlanner } from '../src/recommendations/recommendation-planner.js';
 import { RecommendationRepository } from '../src/recommendations/recommendation.repository.js';
 
 const PRODUCTS = 2000;
@@ -150,26 +151,28 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
   ] as const)('%s', async (_name, maxScanTuples, expectedRuns) => {
     const exactRuns: boolean[] = [];
     class CountingRepository extends RecommendationRepository {
-      // As on a big catalogue, the candidate scan takes the HNSW index (2000 rows would be sorted).
-      protected override queryOverrides(): Array<[string, string]> {
-        return [
-          ['hnsw.max_scan_tuples', String(maxScanTuples)],
-          ['enable_seqscan', 'off'],
-          ['enable_sort', 'off'],
-        ];
-      }
       protected override run(plan: RecommendationPlan, exact: boolean) {
         exactRuns.push(exact);
         return super.run(plan, exact);
       }
     }
+    // As on a big catalogue, the candidate scan takes the HNSW index (2000 rows would be sorted):
+    // a session of its own with the planner steered and iterative scans capped.
+    const settings: Array<[string, string]> = [
+      ['hnsw.iterative_scan', 'relaxed_order'],
+      ['hnsw.ef_search', '100'],
+      ['hnsw.max_scan_tuples', String(maxScanTuples)],
+      ['enable_seqscan', 'off'],
+      ['enable_sort', 'off'],
+    ];
+    const session = await sessionWith(t.db, settings);
     const services = t.app.services;
+    const repository = new CountingRepository(session.database.prisma);
     const engine = new RecommendationEngine(
-      new CountingRepository(t.db.database.prisma),
+      repository,
+      new RecommendationPlanner(repository, services.attributeVectors, services.spaces, services.embedder),
       services.products,
       services.attributeVectors,
-      services.spaces,
-      services.embedder,
     );
     const rows = await engine.recommend({
       like: [{ vector: [90, 5, 5], space: EmbeddingSpace.ATTRIBUTES }],
@@ -177,6 +180,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
       filter: RARE_FILTER,
       k: K,
     });
+    await session.close();
     expect(exactRuns).toEqual(expectedRuns);
     expect(rows.map((r) => r.product.sku)).toEqual(exactTop([90, 5, 5], attributes));
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipTextModel } from '../src/inference/clip-text-model.js';
 import { EmbeddingBackfillService } from '../src/embeddings/embedding-backfill.service.js';
-import { ImageSpace } from '../src/embeddings/embedding.domain.js';
+import { ImageSpace } from '../src/inference/ports.js';
 import { ImagePreprocessor } from '../src/imaging/image-preprocessor.js';
 import { type ModelManifest } from '../src/inference/model-manifest.js';
 import { PROJECT_ROOT } from '../src/paths.js';

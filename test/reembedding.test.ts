@@ -3,7 +3,7 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageSpace } from '../src/embeddings/embedding.domain.js';
+import { ImageSpace } from '../src/inference/ports.js';
 import { type ClipModelSpec } from '../src/inference/model-manifest.js';
 import { ImagePreprocessor } from '../src/imaging/image-preprocessor.js';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from './support/databases.js';

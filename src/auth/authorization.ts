@@ -1,8 +1,6 @@
-// Role checks used by @Authorized resolvers. No or an unknown key → UNAUTHENTICATED; a valid key
+// The role rule: who may do what. No or an unknown key → UNAUTHENTICATED; a valid key
 // of a role that may not perform the operation → FORBIDDEN. ADMIN may do everything ANALYST may.
-import { type AuthChecker } from 'type-graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors/domain-errors.js';
-import { type RequestContext } from '../graphql/request-context.js';
 import { type Principal, Role } from './principal.js';
 
 export function assertRole(principal: Principal, allowed: readonly Role[]): void {
@@ -17,8 +15,3 @@ export function assertRole(principal: Principal, allowed: readonly Role[]): void
     throw new ForbiddenError(`This operation needs the ${allowed.join(' or ')} role`);
   }
 }
-
-export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, roles) => {
-  assertRole(context.principal, roles);
-  return true;
-};

@@ -1,5 +1,6 @@
 // Opaque Relay cursors: base64url of the (createdAt, id) sort key of the last row seen.
 import { ValidationError } from '../errors/domain-errors.js';
+import { isProductId } from './product-id.js';
 
 export interface ProductCursor {
   readonly createdAt: Date;
@@ -22,12 +23,10 @@ export function decodeCursor(value: string, field = 'after'): ProductCursor {
       typeof parsed[1] === 'string'
     ) {
       const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime()) && UUID.test(parsed[1])) return { createdAt, id: parsed[1] };
+      if (!Number.isNaN(createdAt.getTime()) && isProductId(parsed[1])) return { createdAt, id: parsed[1] };
     }
   } catch {
     // fall through to the error below
   }
   throw ValidationError.single(field, 'is not a cursor returned by this API');
 }
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,15 +1,18 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { EmbeddingStatus } from '../embeddings/embedding.type.js';
 import { type RequestContext } from '../graphql/request-context.js';
 import { Product } from './product.type.js';
 
 @Resolver(() => Product)
 export class ProductFieldsResolver {
+  constructor(private readonly spaces: EmbeddingSpaceService) {}
+
   @FieldResolver(() => [EmbeddingStatus], {
     description:
       'Per image space, whether this product has a vector of the model serving it (and if not, why).',
   })
   embeddingStatus(@Root() product: Product, @Ctx() context: RequestContext) {
-    return context.loaders.embeddingStatus.load(product.id);
+    return context.loaders.for('embeddingStatus', (ids) => this.spaces.statuses(ids), []).load(product.id);
   }
 }

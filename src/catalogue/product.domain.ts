@@ -1,5 +1,5 @@
 // Plain types of the product domain, free of transport and database libraries.
-import { type ImageSourceInput } from '../inference/ports.js';
+import { type ImageSourceInput } from '../imaging/image-source.js';
 
 export interface GeoPoint {
   readonly latitude: number;

@@ -2,7 +2,8 @@
 // all-or-nothing bulk ingest, and cursor pagination.
 import { type FieldProblem, ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { type AttributeVectorService } from './attribute-vector.service.js';
-import { decodeCursor, encodeCursor, UUID } from './product-cursor.js';
+import { decodeCursor, encodeCursor } from './product-cursor.js';
+import { assertProductId, isProductId } from './product-id.js';
 import {
   DEFAULT_CURRENCY,
   type NewProductInput,
@@ -15,7 +16,7 @@ import {
   type ProductRecord,
   type ProductUpdateInput,
 } from './product.domain.js';
-import { type ImageSourceInput } from '../inference/ports.js';
+import { imageSourceProblem, type ImageSourceInput } from '../imaging/image-source.js';
 import { type ProductMedia } from '../embeddings/embedding.domain.js';
 import { type ProductMediaService } from '../embeddings/product-media.service.js';
 import { type ProductRepository } from './product.repository.js';
@@ -47,23 +48,10 @@ export class ProductService {
     return { ...rest, attributes: this.attributeVectors.toScores(attributeScores) };
   }
 
-  /** Malformed ids cannot name a product: a clear BAD_USER_INPUT rather than a database error. */
-  assertProductId(id: string, field: string): void {
-    if (!UUID.test(id))
-      throw ValidationError.single(field, `${JSON.stringify(id)} is not a product id (a UUID)`);
-  }
-
   async getById(id: string): Promise<Product | null> {
-    if (!UUID.test(id)) return null;
+    if (!isProductId(id)) return null;
     const record = await this.products.findById(id);
     return record ? this.toProduct(record) : null;
-  }
-
-  async requireById(id: string, field = 'id'): Promise<Product> {
-    this.assertProductId(id, field);
-    const record = await this.products.findById(id);
-    if (!record) throw new ProductNotFoundError(id, field);
-    return this.toProduct(record);
   }
 
   async getBySku(sku: string): Promise<Product | null> {
@@ -208,7 +196,7 @@ export class ProductService {
   }
 
   async update(id: string, input: ProductUpdateInput): Promise<Product> {
-    this.assertProductId(id, 'id');
+    assertProductId(id, 'id');
     const current = await this.products.findById(id);
     if (!current) throw new ProductNotFoundError(id, 'id');
     const problems: FieldProblem[] = [];
@@ -238,7 +226,8 @@ export class ProductService {
         this.attributeVectors.toVector(input.attributes!, 'input.attributes', current.attributeScores),
       );
     }
-    if (input.image) checkImageInput(input.image, 'input.image', problems);
+    const imageProblem = input.image ? imageSourceProblem(input.image, 'input.image') : null;
+    if (imageProblem) problems.push(imageProblem);
     if (problems.length > 0) throw new ValidationError(problems);
     const changes: { -readonly [K in keyof ProductChanges]: ProductChanges[K] } = {
       ...fields,
@@ -264,7 +253,7 @@ export class ProductService {
   }
 
   async delete(id: string): Promise<boolean> {
-    this.assertProductId(id, 'id');
+    assertProductId(id, 'id');
     if (!(await this.products.delete(id))) throw new ProductNotFoundError(id, 'id');
     return true;
   }
@@ -307,7 +296,8 @@ export class ProductService {
     const attributeScores = this.collect(problems, () =>
       this.attributeVectors.toVector(input.attributes, `${at}.attributes`),
     );
-    if (input.image) checkImageInput(input.image, `${at}.image`, problems);
+    const imageProblem = input.image ? imageSourceProblem(input.image, `${at}.image`) : null;
+    if (imageProblem) problems.push(imageProblem);
     if (problems.length > before || !attributeScores) return null;
     return {
       ...fields,
@@ -351,12 +341,6 @@ export class ProductService {
       throw error;
     }
   }
-}
-
-/** Exactly one source; checked with the other fields, before any image is fetched. */
-function checkImageInput(image: ImageSourceInput, field: string, problems: FieldProblem[]): void {
-  const given = [image.url, image.base64].filter((value) => value != null && value !== '').length;
-  if (given !== 1) problems.push({ field, message: 'give exactly one of url or base64' });
 }
 
 function checkLocation(point: GeoPoint, field: string, problems: FieldProblem[]): void {

@@ -1,7 +1,7 @@
 // Zero-shot classification in Postgres: every product's CLIP image embedding against every label's
 // prompt embedding, softmax over the scaled cosines, top label per product, aggregated in SQL.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type SpaceModel } from '../inference/ports.js';
 import { vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql } from '../catalogue/product-filter.sql.js';
 import { type ResolvedProductFilter, type ProductRecord } from '../catalogue/product.domain.js';

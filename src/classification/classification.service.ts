@@ -2,15 +2,14 @@
 // are averaged as a prompt ensemble, and each product's probabilities are the softmax over the
 // scaled cosines of its image embedding with every label (logit scale 100, as CLIP does).
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
-import {
-  type ClipTextEncoder,
-  type ImageSourceInput,
-  type ModelProvider,
-} from '../inference/ports.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type ClipTextEncoder, type ModelProvider } from '../inference/ports.js';
+import { type ImageSourceInput } from '../imaging/image-source.js';
+import { ImageSpace, type SpaceModel } from '../inference/ports.js';
 import { type ProductFilter } from '../catalogue/product.domain.js';
 import { type ProductService } from '../catalogue/product.service.js';
-import { type RecommendationService } from '../recommendations/recommendation.service.js';
+import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
+import { queryTextProblem } from '../embeddings/query-text.js';
+import { l2Normalized } from '../inference/embedding-vector.js';
 import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
 import {
   type CategoryLabel,
@@ -24,8 +23,8 @@ export const MAX_LABELS = 100;
 export const MAX_TEMPLATES = 80;
 export const MAX_TEXTS = 100;
 export const MAX_LISTED_PRODUCTS = 1000;
-const MAX_TEXT_LENGTH = 300;
 
+/** Cosine of two unit vectors: their dot product. */
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let index = 0; index < a.length; index++) dot += a[index]! * b[index]!;
@@ -52,13 +51,9 @@ function checkTexts(
   const seen = new Set<string>();
   return texts.map((raw, index) => {
     const text = raw.trim();
-    if (text.length === 0) problems.push({ field: `${field}[${index}]`, message: 'must not be empty' });
-    else if (text.length > MAX_TEXT_LENGTH) {
-      problems.push({
-        field: `${field}[${index}]`,
-        message: `must be at most ${MAX_TEXT_LENGTH} characters`,
-      });
-    } else if (seen.has(text.toLowerCase())) {
+    const problem = queryTextProblem(raw, `${field}[${index}]`);
+    if (problem) problems.push(problem);
+    else if (seen.has(text.toLowerCase())) {
       problems.push({ field: `${field}[${index}]`, message: `repeats ${JSON.stringify(text)}` });
     }
     seen.add(text.toLowerCase());
@@ -70,7 +65,7 @@ export class ClassificationService {
   constructor(
     private readonly repository: ClassificationRepository,
     private readonly models: ModelProvider,
-    private readonly recommendations: RecommendationService,
+    private readonly spaces: EmbeddingSpaceService,
     private readonly products: ProductService,
     private readonly embedder: QueryEmbedder,
   ) {}
@@ -184,7 +179,7 @@ export class ClassificationService {
   }
 
   private async clip(): Promise<{ model: SpaceModel; encoder: ClipTextEncoder }> {
-    const model = await this.recommendations.activeModel(ImageSpace.CLIP);
+    const model = await this.spaces.requireActiveModel(ImageSpace.CLIP);
     // The text tower of the model whose image vectors are stored, also while a new model is being rolled out.
     return { model, encoder: await this.models.textEncoder(model.modelId) };
   }
@@ -206,8 +201,7 @@ export class ClassificationService {
         const vector = vectors[labelIndex * templates.length + t]!;
         for (let d = 0; d < mean.length; d++) mean[d]! += vector[d]!;
       }
-      const norm = Math.hypot(...mean);
-      return mean.map((value) => value / norm);
+      return l2Normalized(mean);
     });
   }
 }

@@ -7,13 +7,16 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { type Config, loadConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type DatabaseKind = 'embedded' | 'server';
 
-export type DatabaseTarget =
-  | { readonly kind: 'embedded'; readonly dataDir: string }
-  | { readonly kind: 'server'; readonly url: string; readonly poolSize: number };
+/** Which database to open: Config['database'] (DATABASE_URL, or the embedded DATA_DIR). */
+export type DatabaseTarget = Config['database'];
+
+/** pgvector settings of every session: Config['search'] (see README, "Indexes and tuning"). */
+export type VectorSearchSettings = Config['search'];
 
 export interface Database {
   readonly kind: DatabaseKind;
@@ -25,16 +28,6 @@ export interface Database {
 
 /** `memory://` keeps an embedded database in memory (tests); anything else is a directory. */
 export const IN_MEMORY = 'memory://';
-
-/** pgvector settings of every session (see README, "Indexes and tuning"). */
-export interface VectorSearchSettings {
-  /** hnsw.ef_search: candidates an HNSW search keeps (recall against speed). */
-  readonly efSearch: number;
-  /** hnsw.max_scan_tuples: how far an iterative index scan may go before it gives up. */
-  readonly maxScanTuples: number;
-}
-
-export const DEFAULT_VECTOR_SEARCH: VectorSearchSettings = { efSearch: 100, maxScanTuples: 20_000 };
 
 /**
  * Iterative index scans (pgvector 0.8) are on for every session: an HNSW scan with a filter keeps
@@ -51,7 +44,7 @@ function sessionSettings(search: VectorSearchSettings): Array<[string, string]> 
 
 export async function openDatabase(
   target: DatabaseTarget,
-  search: VectorSearchSettings = DEFAULT_VECTOR_SEARCH,
+  search: VectorSearchSettings = loadConfig({}).search,
 ): Promise<Database> {
   const settings = sessionSettings(search);
   if (target.kind === 'server') {
@@ -60,7 +53,7 @@ export async function openDatabase(
       max: target.poolSize,
       options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
     });
-    return wrap('server', pool, async () => pool.end());
+    return databaseFromPool('server', pool, async () => pool.end());
   }
   if (target.dataDir !== IN_MEMORY) mkdirSync(target.dataDir, { recursive: true });
   const pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
@@ -74,13 +67,21 @@ export async function openDatabase(
     parse({ ...query, types: Array.isArray(query.types) ? query.types : undefined });
   // PGlite is one session: the pool holds exactly one client, for ever.
   const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
-  return wrap('embedded', pool, async () => {
+  return databaseFromPool('embedded', pool, async () => {
     await pool.end();
     await pglite.close();
   });
 }
 
-function wrap(kind: DatabaseKind, pool: pg.Pool, closePool: () => Promise<void>): Database {
+/**
+ * A Database over a pool: what openDatabase returns, and the seam for callers that bring their own
+ * pool (the benchmark passes one that records every statement).
+ */
+export function databaseFromPool(
+  kind: DatabaseKind,
+  pool: pg.Pool,
+  closePool: () => Promise<void>,
+): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind,

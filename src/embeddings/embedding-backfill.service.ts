@@ -3,7 +3,7 @@
 // construction: each batch is committed, and the next run starts from what is still missing.
 import { ModelUnavailableError } from '../errors/domain-errors.js';
 import { type ProductMediaService } from './product-media.service.js';
-import { type ImageSpace } from './embedding.domain.js';
+import { type ImageSpace } from '../inference/ports.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 
 export interface BackfillProgress {

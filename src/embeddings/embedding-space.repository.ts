@@ -1,5 +1,5 @@
 import { type PrismaClient } from '../generated/prisma/client.js';
-import { type ImageSpace } from './embedding.domain.js';
+import { type ImageSpace } from '../inference/ports.js';
 
 export interface SpaceState {
   readonly space: ImageSpace;

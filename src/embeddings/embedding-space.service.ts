@@ -1,6 +1,8 @@
 // Which model's vectors answer queries in each image space, and the embedding status of products.
+import { ModelUnavailableError } from '../errors/domain-errors.js';
 import { type ModelProvider } from '../inference/ports.js';
-import { EmbeddingState, type EmbeddingStatus, ImageSpace, type SpaceModel } from './embedding.domain.js';
+import { EmbeddingState, type EmbeddingStatus } from './embedding.domain.js';
+import { ImageSpace, type SpaceModel } from '../inference/ports.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 import { type EmbeddingSpaceRepository } from './embedding-space.repository.js';
 
@@ -51,6 +53,19 @@ export class EmbeddingSpaceService {
       this.active.set(space, state.activeModelId ? this.models.describe(state.activeModelId) : null);
     }
     return this.active.get(space) ?? null;
+  }
+
+  /** The active model of `space`; MODEL_UNAVAILABLE naming the setting when the space has none. */
+  async requireActiveModel(space: ImageSpace): Promise<SpaceModel> {
+    const model = await this.activeModel(space);
+    if (!model) {
+      const variable = space === ImageSpace.IMAGE ? 'IMAGE_MODEL' : 'CLIP_MODEL';
+      throw new ModelUnavailableError(
+        space.toLowerCase(),
+        `no ${space} model is configured (set ${variable})`,
+      );
+    }
+    return model;
   }
 
   /**

@@ -1,16 +1,5 @@
-// Plain types of image and CLIP embeddings.
-
-export enum ImageSpace {
-  IMAGE = 'IMAGE',
-  CLIP = 'CLIP',
-}
-
-/** The model whose vectors answer queries in a space, with the dimension its vectors have. */
-export interface SpaceModel {
-  readonly space: ImageSpace;
-  readonly modelId: string;
-  readonly dimension: number;
-}
+// Plain types of stored image and CLIP embeddings and of products' embedding status.
+import { type ImageSpace } from '../inference/ports.js';
 
 export interface ProductEmbedding {
   readonly space: ImageSpace;

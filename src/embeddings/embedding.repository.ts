@@ -1,7 +1,8 @@
 // Storage of image and CLIP embeddings and their per-model HNSW indexes. (Similarity queries are
 // built by the recommendation engine; every one compares vectors of one model only.)
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type ImageSpace, type ProductEmbedding, type SpaceModel } from './embedding.domain.js';
+import { type ProductEmbedding } from './embedding.domain.js';
+import { type ImageSpace, type SpaceModel } from '../inference/ports.js';
 import {
   embeddingIndexName,
   MAX_INDEXED_VECTOR_DIMENSIONS,

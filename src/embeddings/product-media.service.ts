@@ -4,13 +4,10 @@
 import { createHash } from 'node:crypto';
 import { type Logger } from 'pino';
 import { ModelUnavailableError } from '../errors/domain-errors.js';
-import {
-  type ImageCanonicalizer,
-  type ImageSource,
-  type ImageSourceInput,
-  type ModelProvider,
-} from '../inference/ports.js';
-import { ImageSpace, type ProductEmbedding, type ProductMedia } from './embedding.domain.js';
+import { type ModelProvider } from '../inference/ports.js';
+import { type ImageCanonicalizer, type ImageSource, type ImageSourceInput } from '../imaging/image-source.js';
+import { type ProductEmbedding, type ProductMedia } from './embedding.domain.js';
+import { ImageSpace } from '../inference/ports.js';
 import { type EmbeddingSpaceService } from './embedding-space.service.js';
 
 /** Images fetched at the same time: enough to overlap network waits, few enough to be polite. */

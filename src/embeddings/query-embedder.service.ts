@@ -1,13 +1,9 @@
 // Embeds what clients send as examples (texts and photos) with exactly the models whose vectors
 // are stored, so they can be compared with the catalogue in Postgres.
 import { ModelUnavailableError } from '../errors/domain-errors.js';
-import {
-  type ImageCanonicalizer,
-  type ImageSource,
-  type ImageSourceInput,
-  type ModelProvider,
-} from '../inference/ports.js';
-import { type ImageSpace } from './embedding.domain.js';
+import { type ModelProvider } from '../inference/ports.js';
+import { type ImageCanonicalizer, type ImageSource, type ImageSourceInput } from '../imaging/image-source.js';
+import { type ImageSpace } from '../inference/ports.js';
 
 export class QueryEmbedder {
   constructor(

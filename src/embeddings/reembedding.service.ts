@@ -6,7 +6,7 @@
 import { type Logger } from 'pino';
 import { type EmbeddingBackfillService } from './embedding-backfill.service.js';
 import { type ModelProvider } from '../inference/ports.js';
-import { type ImageSpace } from './embedding.domain.js';
+import { type ImageSpace } from '../inference/ports.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 import { type EmbeddingSpaceRepository } from './embedding-space.repository.js';
 import { IMAGE_SPACES, type EmbeddingSpaceService } from './embedding-space.service.js';

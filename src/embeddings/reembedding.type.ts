@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ImageSpace } from './embedding.domain.js';
+import { ImageSpace } from '../inference/ports.js';
 import { ReembeddingState } from './reembedding.service.js';
 
 registerEnumType(ReembeddingState, { name: 'ReembeddingState' });

@@ -43,7 +43,11 @@ export class NotFoundError extends DomainError {
   readonly code = ErrorCode.NOT_FOUND;
   override readonly details: { field?: string; id: string };
 
-  constructor(entity: string, id: string, field?: string) {
+  constructor(
+    readonly entity: string,
+    id: string,
+    field?: string,
+  ) {
     super(`${entity} ${JSON.stringify(id)} does not exist`);
     this.details = field ? { field, id } : { id };
   }
@@ -79,8 +83,45 @@ export class InvalidImageError extends DomainError {
   readonly code = ErrorCode.BAD_USER_INPUT;
   override readonly details: { field: string; reason: string };
 
-  constructor(field: string, reason: string, message: string) {
-    super(`${field}: ${message}`);
+  constructor(
+    field: string,
+    reason: string,
+    readonly reasonMessage: string,
+  ) {
+    super(`${field}: ${reasonMessage}`);
     this.details = { field, reason };
   }
 }
+
+/**
+ * Runs `work`; an error it throws about a field comes back with that field renamed. A caller that
+ * hands its arguments to another service under other names (`similarProducts(productId)` →
+ * `like[0].productId`) translates the paths back into its own.
+ */
+export async function withFieldsRenamed<T>(
+  rename: (field: string) => string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(
+        error.problems.map((problem) => ({ ...problem, field: rename(problem.field) })),
+      );
+    }
+    if (error instanceof NotFoundError && error.details.field !== undefined) {
+      throw new NotFoundError(error.entity, error.details.id, rename(error.details.field));
+    }
+    if (error instanceof InvalidImageError) {
+      throw new InvalidImageError(rename(error.details.field), error.details.reason, error.reasonMessage);
+    }
+    throw error;
+  }
+}
+
+/** `prefix.field`: the request's fields as parts of one argument (`input.like[0]`). */
+export const underArgument =
+  (argument: string) =>
+  (field: string): string =>
+    `${argument}.${field}`;

@@ -1,14 +1,30 @@
-import type DataLoader from 'dataloader';
+// What every GraphQL resolver receives. A leaf of the transport layer: resolvers import it, it
+// imports no resolver or domain module.
+import DataLoader from 'dataloader';
 import { type Logger } from 'pino';
 import { type Principal } from '../auth/principal.js';
-import { type EmbeddingStatus } from '../embeddings/embedding.domain.js';
 
-/** Per-request batch loaders, so a list of products costs one query per field, not one per product. */
-export interface RequestLoaders {
-  readonly embeddingStatus: DataLoader<string, EmbeddingStatus[]>;
+/**
+ * Per-request batch loaders, created on first use under a name, so a list of products costs one
+ * query per field, not one per product. The resolver that asks owns the batch function.
+ */
+export class RequestLoaders {
+  private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+
+  for<V>(name: string, batch: (keys: readonly string[]) => Promise<ReadonlyMap<string, V>>, missing: V) {
+    let loader = this.loaders.get(name) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, V>(async (keys) => {
+        const found = await batch(keys);
+        return keys.map((key) => found.get(key) ?? missing);
+      });
+      this.loaders.set(name, loader);
+    }
+    return loader;
+  }
 }
 
-/** What every GraphQL resolver receives: who is calling, a logger bound to the request id, loaders. */
+/** Who is calling, a logger bound to the request id, and the request's loaders. */
 export interface RequestContext {
   readonly requestId: string;
   readonly principal: Principal;

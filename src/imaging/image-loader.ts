@@ -9,6 +9,12 @@ import ipaddr from 'ipaddr.js';
 import sharp, { type Metadata } from 'sharp';
 import { Agent, request } from 'undici';
 import { InvalidImageError } from '../errors/domain-errors.js';
+import {
+  type ImageSource,
+  imageSourceProblem,
+  type ImageSourceInput,
+  type LoadedImage,
+} from './image-source.js';
 
 /** Resolves a hostname to every address it has; injected in tests. */
 export type HostLookup = (hostname: string) => Promise<readonly LookupAddress[]>;
@@ -30,20 +36,6 @@ export interface ImageLoaderOptions {
    */
   allowPrivateNetworks?: readonly string[];
   lookup?: HostLookup;
-}
-
-export interface ImageSourceInput {
-  url?: string | null;
-  base64?: string | null;
-}
-
-export interface LoadedImage {
-  bytes: Buffer;
-  /** sharp's name for the format: jpeg, png, gif, webp, heif, tiff. */
-  format: string;
-  /** Upright (EXIF orientation applied) dimensions. */
-  width: number;
-  height: number;
 }
 
 interface ReceivedBytes {
@@ -77,7 +69,7 @@ const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
  * (servers that do not know better), and in every case the magic bytes must be JPEG, PNG, GIF,
  * WebP, AVIF or TIFF. SVG is refused (no magic bytes; a document, not a raster image).
  */
-export class ImageLoader {
+export class ImageLoader implements ImageSource {
   private readonly maxBytes: number;
   private readonly maxPixels: number;
   private readonly connectTimeoutMs: number;
@@ -105,11 +97,10 @@ export class ImageLoader {
 
   /** Exactly one of `source.url` and `source.base64` (empty strings count as absent). */
   async load(source: ImageSourceInput, field: string): Promise<LoadedImage> {
+    const problem = imageSourceProblem(source, field);
+    if (problem) throw new InvalidImageError(field, 'source', problem.message);
     const url = source.url || null;
     const base64 = source.base64 || null;
-    if ((url === null) === (base64 === null)) {
-      throw new InvalidImageError(field, 'source', 'give exactly one of url and base64');
-    }
     const received = url !== null ? await this.fetch(url, field) : this.decodeBase64(base64 ?? '', field);
     return this.inspect(received, field);
   }

@@ -3,7 +3,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InvalidImageError } from '../errors/domain-errors.js';
 import { ImagePreprocessor, centreCropOffset } from './image-preprocessor.js';
-import { type PreprocessSpec } from '../inference/model-manifest.js';
+import { type PreprocessSpec } from './preprocess-spec.js';
 
 type Rgb = readonly [number, number, number];
 

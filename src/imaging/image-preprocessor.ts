@@ -17,7 +17,7 @@
 //   bicubic uses a = −0.75 instead.
 import sharp, { type Sharp } from 'sharp';
 import { InvalidImageError } from '../errors/domain-errors.js';
-import { type PreprocessSpec } from '../inference/model-manifest.js';
+import { type PreprocessSpec } from './preprocess-spec.js';
 
 export interface ImagePreprocessorOptions {
   /** Images with more pixels are refused before decoding (decompression bombs). */

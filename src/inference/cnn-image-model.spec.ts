@@ -23,7 +23,8 @@ import {
 import { ModelUnavailableError } from '../errors/domain-errors.js';
 import { fromProjectRoot } from '../paths.js';
 import { CnnImageModel } from './cnn-image-model.js';
-import { type CnnModelSpec, ModelRegistry, type PreprocessSpec } from './model-manifest.js';
+import { type CnnModelSpec, ModelRegistry } from './model-manifest.js';
+import { type PreprocessSpec } from '../imaging/preprocess-spec.js';
 
 const THREADS = { intraOpNumThreads: 1 };
 

@@ -85,7 +85,7 @@ export interface FileStatus {
   readonly sizeBytes: number | undefined;
 }
 
-export interface ModelStatus {
+export interface ModelFilesStatus {
   readonly modelId: string;
   readonly files: readonly FileStatus[];
   /** Every file exists with the expected size (and hash, when verified). */
@@ -134,7 +134,7 @@ export class ModelDownloader {
   }
 
   /** Existence and size of each file; `verify` also hashes, which reads every byte. */
-  async status(spec: ModelSpec, options: { verify?: boolean } = {}): Promise<ModelStatus> {
+  async status(spec: ModelSpec, options: { verify?: boolean } = {}): Promise<ModelFilesStatus> {
     const files: FileStatus[] = [];
     for (const file of modelFiles(spec)) {
       const absolutePath = this.targetPath(spec, file);

@@ -2,6 +2,7 @@
 // Adding another ImageNet CNN or CLIP-family model is a manifest entry, not code.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { preprocessSchema } from '../imaging/preprocess-spec.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
 
@@ -12,22 +13,6 @@ export const modelFileSchema = z.object({
   url: z.url().optional(),
   sha256,
   bytes: z.number().int().positive().optional(),
-});
-
-const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
-
-export const preprocessSchema = z.object({
-  /** The shorter side is resized to this many pixels, keeping the aspect ratio. */
-  resizeShortSide: z.number().int().positive(),
-  interpolation: z.enum(['bilinear', 'bicubic']),
-  /** Centre crop to a square of this size. */
-  cropSize: z.number().int().positive(),
-  /** Multiplies 0–255 pixel values (1/255 for [0, 1]). */
-  rescale: z.number().positive(),
-  mean: rgbTriple,
-  std: rgbTriple,
-  channelOrder: z.enum(['RGB', 'BGR']).default('RGB'),
-  layout: z.literal('NCHW').default('NCHW'),
 });
 
 const common = {
@@ -78,7 +63,6 @@ export const modelSpecSchema = z.discriminatedUnion('kind', [cnnModelSchema, cli
 export const manifestSchema = z.object({ models: z.array(modelSpecSchema) });
 
 export type ModelFile = z.infer<typeof modelFileSchema>;
-export type PreprocessSpec = z.infer<typeof preprocessSchema>;
 export type CnnModelSpec = z.infer<typeof cnnModelSchema>;
 export type ClipModelSpec = z.infer<typeof clipModelSchema>;
 export type ModelSpec = z.infer<typeof modelSpecSchema>;

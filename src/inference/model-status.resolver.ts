@@ -1,9 +1,9 @@
 import { Query, Resolver } from 'type-graphql';
 import { type ModelProvider } from './ports.js';
-import { ModelStatus } from '../embeddings/embedding.type.js';
+import { ModelStatus } from './model-status.type.js';
 
 @Resolver(() => ModelStatus)
-export class ModelResolver {
+export class ModelStatusResolver {
   constructor(private readonly modelProvider: ModelProvider) {}
 
   @Query(() => [ModelStatus], {

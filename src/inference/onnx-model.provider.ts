@@ -12,9 +12,9 @@ import {
   type ImageEncoder,
   type ModelProvider,
   ModelState,
-  type ModelStatusInfo,
+  type ModelStatus,
 } from './ports.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
+import { ImageSpace, type SpaceModel } from './ports.js';
 import { type ImagePreprocessor } from '../imaging/image-preprocessor.js';
 import { type ModelDownloader } from './model-downloader.js';
 import { type ModelRegistry, type ModelSpec } from './model-manifest.js';
@@ -107,7 +107,7 @@ export class OnnxModelProvider implements ModelProvider {
     };
   }
 
-  async statuses(): Promise<ModelStatusInfo[]> {
+  async statuses(): Promise<ModelStatus[]> {
     const configuredIds = new Set([this.options.imageModelId, this.options.clipModelId]);
     return Promise.all(
       this.registry.models.map(async (spec) => {

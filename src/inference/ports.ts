@@ -1,27 +1,17 @@
-// What services need from the models, as plain interfaces. The implementation (ModelProvider in
-// model-provider.ts) runs onnxruntime-node and sharp; services never import either.
-import { type ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
+// What services need from the models, as plain interfaces: the image spaces models embed into,
+// encoders, and the provider that loads them. The implementation (onnx-model.provider.ts) runs
+// onnxruntime-node; services never import it.
 
-export interface ImageSourceInput {
-  readonly url?: string | null | undefined;
-  readonly base64?: string | null | undefined;
+export enum ImageSpace {
+  IMAGE = 'IMAGE',
+  CLIP = 'CLIP',
 }
 
-export interface LoadedImage {
-  readonly bytes: Buffer;
-  readonly format: string;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** Fetches or decodes an image a client sent, refusing anything unsafe (InvalidImageError). */
-export interface ImageSource {
-  load(source: ImageSourceInput, field: string): Promise<LoadedImage>;
-}
-
-/** The copy of an image the service stores and embeds: upright sRGB JPEG, shorter side ≤ 512 px. */
-export interface ImageCanonicalizer {
-  toCanonicalJpeg(image: Buffer, field?: string): Promise<{ bytes: Buffer; width: number; height: number }>;
+/** The model whose vectors answer queries in a space, with the dimension its vectors have. */
+export interface SpaceModel {
+  readonly space: ImageSpace;
+  readonly modelId: string;
+  readonly dimension: number;
 }
 
 /** Images → L2-normalised embeddings of one model. */
@@ -48,7 +38,7 @@ export enum ModelState {
   DOWNLOADING = 'DOWNLOADING',
 }
 
-export interface ModelStatusInfo {
+export interface ModelStatus {
   readonly id: string;
   readonly space: ImageSpace;
   readonly kind: string;
@@ -68,5 +58,5 @@ export interface ModelProvider {
   imageEncoder(space: ImageSpace, modelId?: string): Promise<ImageEncoder>;
   /** The CLIP text tower of `modelId` (default: the configured CLIP model). */
   textEncoder(modelId?: string): Promise<ClipTextEncoder>;
-  statuses(): Promise<ModelStatusInfo[]>;
+  statuses(): Promise<ModelStatus[]>;
 }

@@ -1,7 +1,7 @@
 // What the recommendation service asks the repository to compute: per space, the metric, weight
 // and example targets; and the candidate set's bounds. Plain data, built and validated by the
 // service, turned into one SQL statement by recommendation.sql.ts.
-import { type SpaceModel } from '../embeddings/embedding.domain.js';
+import { type SpaceModel } from '../inference/ports.js';
 import { type ResolvedProductFilter } from '../catalogue/product.domain.js';
 import {
   type DistanceMetric,

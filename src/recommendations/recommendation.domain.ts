@@ -1,5 +1,6 @@
-// Plain types of the recommendation engine.
-import { type ImageSourceInput } from '../inference/ports.js';
+// Plain types of the recommendation engine, and the facts about spaces and metrics every part of it shares.
+import { ImageSpace } from '../inference/ports.js';
+import { type ImageSourceInput } from '../imaging/image-source.js';
 import { type Product, type ProductFilter } from '../catalogue/product.domain.js';
 
 export enum EmbeddingSpace {
@@ -43,6 +44,13 @@ export enum RankBy {
   WEIGHTED_SUM = 'WEIGHTED_SUM',
 }
 
+/** The image space whose model embeds a space's vectors: IMAGE and CLIP; null for the others. */
+export function imageSpaceOf(space: EmbeddingSpace): ImageSpace | null {
+  if (space === EmbeddingSpace.IMAGE) return ImageSpace.IMAGE;
+  if (space === EmbeddingSpace.CLIP) return ImageSpace.CLIP;
+  return null;
+}
+
 export const VECTOR_SPACES: readonly EmbeddingSpace[] = [
   EmbeddingSpace.ATTRIBUTES,
   EmbeddingSpace.IMAGE,
@@ -77,27 +85,6 @@ export function defaultMetric(space: EmbeddingSpace): DistanceMetric {
   if (space === EmbeddingSpace.TAGS) return DistanceMetric.JACCARD;
   if (space === EmbeddingSpace.GEO) return DistanceMetric.HAVERSINE;
   return DistanceMetric.COSINE;
-}
-
-/**
- * The score of a distance, higher is better, as documented in the API: cosine similarity for COSINE,
- * the inner product for DOT_PRODUCT, 1 − distance for JACCARD and SORENSEN_DICE, 1 − bits/dimensions
- * for HAMMING, and 1 / (1 + distance) for EUCLIDEAN, L2_SQUARED, MANHATTAN, MINKOWSKI, CHEBYSHEV and
- * HAVERSINE (km).
- */
-export function scoreOf(metric: DistanceMetric, distance: number, dimension = 1): number {
-  switch (metric) {
-    case DistanceMetric.COSINE:
-    case DistanceMetric.JACCARD:
-    case DistanceMetric.SORENSEN_DICE:
-      return 1 - distance;
-    case DistanceMetric.DOT_PRODUCT:
-      return -distance;
-    case DistanceMetric.HAMMING:
-      return 1 - distance / dimension;
-    default:
-      return 1 / (1 + distance);
-  }
 }
 
 /** One example of what the caller likes or dislikes: exactly one field is set. */
@@ -185,6 +172,7 @@ export interface AttributeWeight {
   readonly weight: number;
 }
 
+/** How many products a query returns by default, and at most. */
 export const K_DEFAULT = 10;
 export const K_MAX = 100;
 export const MAX_EXAMPLES = 20;

@@ -15,48 +15,44 @@ export interface ScoredRow {
   readonly similarities: ReadonlyArray<number | null>;
 }
 
+/** Which spaces an example product has a value in (attributes always). */
+export interface ExampleSpaces {
+  readonly tags: boolean;
+  readonly geo: boolean;
+  readonly image: boolean;
+  readonly clip: boolean;
+}
+
+export interface RecommendationRepositoryOptions {
+  /** Score every filtered product instead of taking candidates from the indexes (VECTOR_SEARCH_EXACT). */
+  readonly exact: boolean;
+}
+
 export class RecommendationRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: RecommendationRepositoryOptions = { exact: false },
+  ) {}
 
   /**
    * The plan's best products. Candidates come from each space's index with iterative scans, so
    * a filter still yields enough of them; should a query still come back short (an iterative scan
    * reached max_scan_tuples, or minScore pruned), it is answered again exactly from every
-   * filtered product, so whenever k products qualify, k come back.
+   * filtered product, so whenever k products qualify, k come back. With `exact`, always exactly.
    */
   async recommend(plan: RecommendationPlan): Promise<ScoredRow[]> {
+    if (this.options.exact) return this.run(plan, true);
     const rows = await this.run(plan, false);
     return rows.length >= plan.limit ? rows : this.run(plan, true);
   }
 
-  /**
-   * Settings for one query only, applied with SET LOCAL in its transaction. None by default: the
-   * session already has them (src/db/database.ts), and a query then costs one round trip.
-   */
-  protected queryOverrides(): Array<[string, string]> {
-    return [];
-  }
-
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
-    const statement = recommendationSql(plan, exact);
     type Row = ProductSqlRow & {
       score: number;
       distances: Array<number | null>;
       similarities: Array<number | null>;
     };
-    const overrides = this.queryOverrides();
-    let rows: Row[];
-    if (overrides.length === 0) {
-      rows = await this.prisma.$queryRaw<Row[]>(statement);
-    } else {
-      const results = await this.prisma.$transaction([
-        ...overrides.map(
-          ([name, value]) => this.prisma.$queryRaw`SELECT set_config(${name}, ${value}, true)`,
-        ),
-        this.prisma.$queryRaw<Row[]>(statement),
-      ]);
-      rows = results.at(-1) as Row[];
-    }
+    const rows = await this.prisma.$queryRaw<Row[]>(recommendationSql(plan, exact));
     return rows.map((row) => ({
       record: rowToRecord(row),
       score: Number(row.score),
@@ -86,10 +82,8 @@ export class RecommendationRepository {
   async spacesOf(
     productIds: readonly string[],
     models: { image: string | null; clip: string | null },
-  ): Promise<Map<string, { tags: boolean; geo: boolean; image: boolean; clip: boolean }>> {
-    const rows = await this.prisma.$queryRaw<
-      Array<{ id: string; tags: boolean; geo: boolean; image: boolean; clip: boolean }>
-    >`
+  ): Promise<Map<string, ExampleSpaces>> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string } & ExampleSpaces>>`
       SELECT p.id::text AS id, cardinality(p.tags) > 0 AS tags, p.latitude IS NOT NULL AS geo,
              EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.image}) AS image,
              EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.clip}) AS clip

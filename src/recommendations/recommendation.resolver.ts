@@ -1,7 +1,6 @@
 import { Arg, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { listComplexity } from '../graphql/query-complexity.js';
-import { DistanceMetric, EmbeddingSpace, RankBy } from './recommendation.domain.js';
-import { RecommendationEngine } from './recommendation-engine.service.js';
+import { DistanceMetric, EmbeddingSpace, K_DEFAULT, K_MAX, RankBy } from './recommendation.domain.js';
 import { RecommendationService } from './recommendation.service.js';
 import {
   AttributeWeightInput,
@@ -13,19 +12,16 @@ import {
 
 @Resolver(() => ScoredProduct)
 export class RecommendationResolver {
-  constructor(
-    private readonly recommendationService: RecommendationService,
-    private readonly engine: RecommendationEngine,
-  ) {}
+  constructor(private readonly recommendationService: RecommendationService) {}
 
   @Query(() => [ScoredProduct], {
     description:
       'The k products most similar to a product (itself excluded) in one space, by a metric (default COSINE).',
-    complexity: listComplexity('k', 10),
+    complexity: listComplexity('k', K_DEFAULT),
   })
   similarProducts(
     @Arg('productId', () => ID) productId: string,
-    @Arg('k', () => Int, { defaultValue: 10, description: '1–100.' }) k: number,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT, description: `1–${K_MAX}.` }) k: number,
     @Arg('space', () => EmbeddingSpace, { defaultValue: EmbeddingSpace.ATTRIBUTES }) space: EmbeddingSpace,
     @Arg('metric', () => DistanceMetric, { nullable: true }) metric: DistanceMetric | null,
     @Arg('p', () => Float, { nullable: true, description: 'MINKOWSKI exponent.' }) p: number | null,
@@ -38,11 +34,11 @@ export class RecommendationResolver {
       'More like these, less like those: examples, weighted spaces, filters that keep k, any metric, diversity, explanations.',
     complexity: ({ args, childComplexity }) => {
       const input = args['input'] as { k?: number } | undefined;
-      return 1 + Math.max(1, input?.k ?? 10) * Math.max(1, childComplexity);
+      return 1 + Math.max(1, input?.k ?? K_DEFAULT) * Math.max(1, childComplexity);
     },
   })
   recommendations(@Arg('input', () => RecommendationInput) input: RecommendationInput) {
-    return this.engine.recommend(input, { root: 'input' });
+    return this.recommendationService.recommend(input);
   }
 
   @FieldResolver(() => Explanation, {
@@ -55,12 +51,12 @@ export class RecommendationResolver {
 
   @Query(() => [RankedProduct], {
     description: 'Products ranked by a metric of their attribute vectors, best first.',
-    complexity: listComplexity('k', 10),
+    complexity: listComplexity('k', K_DEFAULT),
   })
   rankProducts(
     @Arg('by', () => RankBy, { defaultValue: RankBy.NORM }) by: RankBy,
     @Arg('weights', () => [AttributeWeightInput], { nullable: true }) weights: AttributeWeightInput[] | null,
-    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT }) k: number,
   ) {
     return this.recommendationService.rankProducts(by, weights, k);
   }

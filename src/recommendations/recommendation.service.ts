@@ -1,51 +1,39 @@
-// Similarity and ranking rules: bounds on k, which products qualify, and how distances become
-// scores. The SQL itself lives in RecommendationRepository.
-import { type FieldProblem, ModelUnavailableError, ValidationError } from '../errors/domain-errors.js';
-import { ImageSpace, type SpaceModel } from '../embeddings/embedding.domain.js';
-import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
+// The recommendation queries of the API: `recommendations` and `similarProducts` on the engine,
+// and `rankProducts` by a metric of the attribute vectors. Translates the engine's request paths
+// into each operation's own argument names.
 import { type AttributeVectorService } from '../catalogue/attribute-vector.service.js';
+import { assertProductId } from '../catalogue/product-id.js';
 import { type ProductService } from '../catalogue/product.service.js';
+import {
+  type FieldProblem,
+  underArgument,
+  ValidationError,
+  withFieldsRenamed,
+} from '../errors/domain-errors.js';
+import { type RecommendationEngine } from './recommendation-engine.service.js';
+import { assertK } from './recommendation-request.js';
 import {
   type AttributeWeight,
   type DistanceMetric,
   EmbeddingSpace,
-  K_DEFAULT,
-  K_MAX,
   RankBy,
   type RankedProduct,
+  type RecommendationRequest,
   type ScoredProduct,
 } from './recommendation.domain.js';
-import { type RecommendationEngine } from './recommendation-engine.service.js';
 import { type RecommendationRepository } from './recommendation.repository.js';
-
-export function assertK(k: number | null | undefined, field = 'k'): number {
-  const value = k ?? K_DEFAULT;
-  if (!Number.isInteger(value) || value < 1 || value > K_MAX) {
-    throw ValidationError.single(field, `must be an integer between 1 and ${K_MAX}, got ${value}`);
-  }
-  return value;
-}
 
 export class RecommendationService {
   constructor(
     private readonly repository: RecommendationRepository,
     private readonly products: ProductService,
     private readonly attributeVectors: AttributeVectorService,
-    private readonly spaces: EmbeddingSpaceService,
     private readonly engine: RecommendationEngine,
   ) {}
 
-  /** The model answering queries in an image space; MODEL_UNAVAILABLE when there is none. */
-  async activeModel(space: ImageSpace): Promise<SpaceModel> {
-    const model = await this.spaces.activeModel(space);
-    if (!model) {
-      const variable = space === ImageSpace.IMAGE ? 'IMAGE_MODEL' : 'CLIP_MODEL';
-      throw new ModelUnavailableError(
-        space.toLowerCase(),
-        `no ${space} model is configured (set ${variable})`,
-      );
-    }
-    return model;
+  /** `recommendations(input)`: the engine, with error paths under the `input` argument. */
+  async recommend(input: RecommendationRequest): Promise<ScoredProduct[]> {
+    return withFieldsRenamed(underArgument('input'), () => this.engine.recommend(input));
   }
 
   /**
@@ -60,10 +48,17 @@ export class RecommendationService {
     p?: number | null,
   ): Promise<ScoredProduct[]> {
     assertK(k);
-    this.products.assertProductId(productId, 'productId');
-    return this.engine.recommend(
-      { like: [{ productId }], spaces: [{ space, weight: 1 }], metric: metric ?? null, p: p ?? null, k },
-      { productId: () => 'productId' },
+    assertProductId(productId, 'productId');
+    return withFieldsRenamed(
+      (field) => (field.startsWith('like[0]') ? 'productId' : field),
+      () =>
+        this.engine.recommend({
+          like: [{ productId }],
+          spaces: [{ space, weight: 1 }],
+          metric: metric ?? null,
+          p: p ?? null,
+          k,
+        }),
     );
   }
 

@@ -111,7 +111,7 @@ const intersection = (x: Prisma.Sql, q: Prisma.Sql) =>
 const union = (x: Prisma.Sql, q: Prisma.Sql) =>
   sql`cardinality(ARRAY(SELECT unnest(${x}) UNION SELECT unnest(${q})))`;
 
-/** The metric's score of a distance (see scoreOf in recommendation.model.ts), in SQL. */
+/** The metric's score of a distance, higher is better, as the DistanceMetric enum documents it (recommendation.type.ts). */
 export function scoreSql(plan: SpacePlan, distance: Prisma.Sql): Prisma.Sql {
   switch (plan.metric) {
     case DistanceMetric.COSINE:

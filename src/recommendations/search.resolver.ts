@@ -1,7 +1,7 @@
 import { Arg, Int, Query, Resolver } from 'type-graphql';
 import { ImageInput } from '../imaging/image.input.js';
 import { listComplexity } from '../graphql/query-complexity.js';
-import { EmbeddingSpace } from './recommendation.domain.js';
+import { EmbeddingSpace, K_DEFAULT } from './recommendation.domain.js';
 import { SearchService } from './search.service.js';
 import { ScoredProduct } from './recommendation.type.js';
 
@@ -12,23 +12,23 @@ export class SearchResolver {
   @Query(() => [ScoredProduct], {
     description:
       "Products whose photos match a text, by CLIP (cosine of the text's and the photos' embeddings).",
-    complexity: listComplexity('k', 10),
+    complexity: listComplexity('k', K_DEFAULT),
   })
   searchProducts(
     @Arg('text', () => String) text: string,
-    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT }) k: number,
   ) {
     return this.search.searchProducts(text, k);
   }
 
   @Query(() => [ScoredProduct], {
     description: 'Products that look like a photo: upload one, find the catalogue products nearest to it.',
-    complexity: listComplexity('k', 10),
+    complexity: listComplexity('k', K_DEFAULT),
   })
   searchByImage(
     @Arg('image', () => ImageInput) image: ImageInput,
     @Arg('space', () => EmbeddingSpace, { defaultValue: EmbeddingSpace.IMAGE }) space: EmbeddingSpace,
-    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT }) k: number,
   ) {
     return this.search.searchByImage(image, space, k);
   }

@@ -3,7 +3,7 @@
 // between test files.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Database, IN_MEMORY, openDatabase } from '../../src/db/database.js';
+import { type Database, databaseFromPool, IN_MEMORY, openDatabase } from '../../src/db/database.js';
 import { Migrator, readMigrations } from '../../src/db/migrator.js';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 
@@ -76,4 +76,42 @@ export async function rowCounts(database: Database): Promise<Record<string, numb
      UNION ALL SELECT 'product_embedding', count(*)::text FROM product_embedding`,
   );
   return Object.fromEntries(result.rows.map((row) => [row.table_name, Number(row.rows)]));
+}
+
+/**
+ * A database session with extra settings (planner switches, pgvector limits), for tests that need
+ * the conditions of a big catalogue. On the server a pool of its own; on PGlite, its one session
+ * changed, and reset by close().
+ */
+export async function sessionWith(
+  test: TestDatabase,
+  settings: ReadonlyArray<readonly [string, string]>,
+): Promise<{ database: Database; close(): Promise<void> }> {
+  if (test.kind === 'server') {
+    const pool = new pg.Pool({
+      connectionString: test.url!,
+      max: 1,
+      options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
+    });
+    const database = databaseFromPool('server', pool, () => pool.end());
+    return { database, close: () => database.close() };
+  }
+  const previous = await Promise.all(
+    settings.map(async ([name]) => {
+      const result = await test.database.pool.query<{ value: string }>(
+        'SELECT current_setting($1) AS value',
+        [name],
+      );
+      return [name, result.rows[0]!.value] as const;
+    }),
+  );
+  for (const [name, value] of settings)
+    await test.database.pool.query('SELECT set_config($1, $2, false)', [name, value]);
+  return {
+    database: test.database,
+    async close() {
+      for (const [name, value] of previous)
+        await test.database.pool.query('SELECT set_config($1, $2, false)', [name, value]);
+    },
+  };
 }

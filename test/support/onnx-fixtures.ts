@@ -12,8 +12,8 @@ import {
   type CnnModelSpec,
   type ModelFile,
   type ModelManifest,
-  type PreprocessSpec,
 } from '../../src/inference/model-manifest.js';
+import { type PreprocessSpec } from '../../src/imaging/preprocess-spec.js';
 import { int64ToNumber, onnx } from '../../src/inference/onnx-proto.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 

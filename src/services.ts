@@ -1,0 +1,127 @@
+// Composition root, first half: builds every repository and service over one database, each
+// given exactly what it uses. The HTTP half (server.ts) and the command-line scripts start here.
+import { fetch as undiciFetch } from 'undici';
+import { type Logger } from 'pino';
+import { AttributeAxisRepository } from './catalogue/attribute-axis.repository.js';
+import { AttributeVectorService } from './catalogue/attribute-vector.service.js';
+import { ProductRepository } from './catalogue/product.repository.js';
+import { ProductService } from './catalogue/product.service.js';
+import { ClassificationRepository } from './classification/classification.repository.js';
+import { ClassificationService } from './classification/classification.service.js';
+import { type Config } from './config.js';
+import { type Database } from './db/database.js';
+import { Migrator, readMigrations } from './db/migrator.js';
+import { EmbeddingBackfillService } from './embeddings/embedding-backfill.service.js';
+import { EmbeddingSpaceRepository } from './embeddings/embedding-space.repository.js';
+import { EmbeddingSpaceService } from './embeddings/embedding-space.service.js';
+import { EmbeddingRepository } from './embeddings/embedding.repository.js';
+import { ProductMediaService } from './embeddings/product-media.service.js';
+import { QueryEmbedder } from './embeddings/query-embedder.service.js';
+import { ReembeddingService } from './embeddings/reembedding.service.js';
+import { ImageLoader } from './imaging/image-loader.js';
+import { ImagePreprocessor } from './imaging/image-preprocessor.js';
+import { loggingProgress, ModelDownloader } from './inference/model-downloader.js';
+import { ModelRegistry } from './inference/model-manifest.js';
+import { OnnxModelProvider } from './inference/onnx-model.provider.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import { RecommendationEngine } from './recommendations/recommendation-engine.service.js';
+import { RecommendationPlanner } from './recommendations/recommendation-planner.js';
+import { RecommendationRepository } from './recommendations/recommendation.repository.js';
+import { RecommendationService } from './recommendations/recommendation.service.js';
+import { SearchService } from './recommendations/search.service.js';
+
+export interface Services {
+  readonly products: ProductService;
+  readonly attributeVectors: AttributeVectorService;
+  readonly recommendations: RecommendationService;
+  readonly engine: RecommendationEngine;
+  readonly search: SearchService;
+  readonly classification: ClassificationService;
+  readonly spaces: EmbeddingSpaceService;
+  readonly media: ProductMediaService;
+  readonly embedder: QueryEmbedder;
+  readonly embeddings: EmbeddingRepository;
+  readonly backfill: EmbeddingBackfillService;
+  readonly reembedding: ReembeddingService;
+  readonly models: OnnxModelProvider;
+  readonly migrator: Migrator;
+}
+
+export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
+  const migrator = new Migrator(database.pool, readMigrations(MIGRATIONS_DIR), logger);
+  const attributeVectors = new AttributeVectorService(new AttributeAxisRepository(database.prisma));
+  await attributeVectors.load();
+
+  const preprocessor = new ImagePreprocessor({ maxPixels: config.images.maxPixels });
+  const models = new OnnxModelProvider(
+    ModelRegistry.fromFile(config.models.manifestPath),
+    preprocessor,
+    // undici's own fetch: importing undici (the image loader does) replaces the global dispatcher
+    // that Node's bundled fetch would otherwise use with one of a different undici version.
+    new ModelDownloader({
+      modelsDir: config.models.directory,
+      baseUrl: config.models.baseUrl,
+      fetch: undiciFetch,
+      progress: loggingProgress((fields, message) => logger.info(fields, message)),
+    }),
+    {
+      modelsDir: config.models.directory,
+      imageModelId: config.models.imageModelId,
+      clipModelId: config.models.clipModelId,
+      threads: config.models.threads,
+    },
+    logger,
+  );
+  const imageLoader = new ImageLoader({
+    maxBytes: config.images.maxBytes,
+    maxPixels: config.images.maxPixels,
+    connectTimeoutMs: config.images.connectTimeoutMs,
+    totalTimeoutMs: config.images.totalTimeoutMs,
+    maxRedirects: config.images.maxRedirects,
+    allowPrivateNetworks: config.images.allowedHosts,
+  });
+  const embeddings = new EmbeddingRepository(database.prisma, config.index);
+  const spaceStates = new EmbeddingSpaceRepository(database.prisma);
+  const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
+  await spaces.reconcile();
+  const media = new ProductMediaService(imageLoader, preprocessor, models, spaces, logger);
+  const embedder = new QueryEmbedder(models, imageLoader, preprocessor);
+  const backfill = new EmbeddingBackfillService(embeddings, media);
+  const products = new ProductService(
+    new ProductRepository(database.prisma),
+    attributeVectors,
+    { maxBulkProducts: config.limits.maxBulkProducts },
+    media,
+  );
+  const recommendationRepository = new RecommendationRepository(database.prisma, {
+    exact: config.search.exact,
+  });
+  const engine = new RecommendationEngine(
+    recommendationRepository,
+    new RecommendationPlanner(recommendationRepository, attributeVectors, spaces, embedder),
+    products,
+    attributeVectors,
+  );
+  return {
+    products,
+    attributeVectors,
+    recommendations: new RecommendationService(recommendationRepository, products, attributeVectors, engine),
+    engine,
+    search: new SearchService(engine, spaces, embedder),
+    classification: new ClassificationService(
+      new ClassificationRepository(database.prisma),
+      models,
+      spaces,
+      products,
+      embedder,
+    ),
+    spaces,
+    media,
+    embedder,
+    embeddings,
+    backfill,
+    reembedding: new ReembeddingService(spaceStates, spaces, backfill, embeddings, models, logger),
+    models,
+    migrator,
+  };
+}
