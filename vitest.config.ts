@@ -8,7 +8,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['src/**/*.spec.ts', 'seeds/**/*.spec.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     // Two cores: PGlite, onnxruntime and sharp are CPU-bound, so more workers only contend.
     maxWorkers: 2,

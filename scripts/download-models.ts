@@ -11,6 +11,7 @@ import {
   type TransferStart,
 } from '../src/inference/model-downloader.js';
 import { ModelRegistry, modelFiles, type ModelSpec } from '../src/inference/model-manifest.js';
+import { DEFAULT_CLIP_MODEL, DEFAULT_IMAGE_MODEL } from '../src/config.js';
 import { fromProjectRoot } from '../src/paths.js';
 
 const USAGE = `usage: npm run models:download -- [--all] [model-id …]
@@ -18,15 +19,15 @@ const USAGE = `usage: npm run models:download -- [--all] [model-id …]
 Downloads model files into MODELS_DIR and verifies their sha256; files already in place are skipped.
   (no ids)   the models selected by IMAGE_MODEL and CLIP_MODEL
   --all      every model in models/manifest.json that has download URLs
-Environment: IMAGE_MODEL (resnet50-v1-7), CLIP_MODEL (clip-vit-base-patch32), MODELS_DIR (models/),
+Environment: IMAGE_MODEL (${DEFAULT_IMAGE_MODEL}), CLIP_MODEL (${DEFAULT_CLIP_MODEL}), MODELS_DIR (models/),
   MODELS_BASE_URL (a mirror serving MODELS_DIR's layout), HTTPS_PROXY/HTTP_PROXY/NO_PROXY.`;
 
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
 // Read here rather than in src/config.ts: the script must work without the service's configuration.
 const envSchema = z.object({
-  IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().default('resnet50-v1-7')),
-  CLIP_MODEL: z.preprocess(emptyAsUndefined, z.string().default('clip-vit-base-patch32')),
+  IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_IMAGE_MODEL)),
+  CLIP_MODEL: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_CLIP_MODEL)),
   MODELS_DIR: z.preprocess(emptyAsUndefined, z.string().default(fromProjectRoot('models'))),
   MODELS_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
 });

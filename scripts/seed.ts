@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config.js';
 import { openMigratedDatabase } from '../src/db/bootstrap.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services.js';
-import { seedDemoCatalogue } from '../seeds/seed-demo.js';
+import { seedDemoCatalogue } from '../src/demo/seed-demo.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);

@@ -18,6 +18,10 @@ const keyList = z
 
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
+/** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
+export const DEFAULT_IMAGE_MODEL = 'resnet50-v1-7';
+export const DEFAULT_CLIP_MODEL = 'clip-vit-base-patch32';
+
 const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -45,8 +49,8 @@ const configSchema = z.object({
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),
   /** Empty disables the space. */
-  IMAGE_MODEL: z.string().default('resnet50-v1-7'),
-  CLIP_MODEL: z.string().default('clip-vit-base-patch32'),
+  IMAGE_MODEL: z.string().default(DEFAULT_IMAGE_MODEL),
+  CLIP_MODEL: z.string().default(DEFAULT_CLIP_MODEL),
   MODELS_AUTO_DOWNLOAD: booleanFromEnv.default(true),
   MODELS_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   MODEL_THREADS: z.coerce.number().int().min(1).max(64).optional(),

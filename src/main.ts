@@ -5,7 +5,7 @@ import { loadConfig } from './config.js';
 import { ModelState } from './inference/ports.js';
 import { openMigratedDatabase } from './db/bootstrap.js';
 import { createLogger } from './logger.js';
-import { seedDemoCatalogue } from '../seeds/seed-demo.js';
+import { seedDemoCatalogue } from './demo/seed-demo.js';
 import { createApp } from './server.js';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 // Reading the catalogue: lookups, cursor pagination over the whole catalogue, filters and bounds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCatalogue } from '../seeds/demo-catalogue.js';
-import { seedDemoCatalogue } from '../seeds/seed-demo.js';
+import { demoCatalogue } from '../src/demo/demo-catalogue.js';
+import { seedDemoCatalogue } from '../src/demo/seed-demo.js';
 import { testDatabaseKinds } from './support/databases.js';
 import { createTestApp, errorCodes, type TestApp } from './support/test-app.js';
 

@@ -1,6 +1,6 @@
 // The design's worked example through the public API, on every available database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_PRODUCTS } from '../seeds/demo-catalogue.js';
+import { EXAMPLE_PRODUCTS } from '../src/demo/demo-catalogue.js';
 import { testDatabaseKinds } from './support/databases.js';
 import { createTestApp, errorCodes, type TestApp } from './support/test-app.js';
 

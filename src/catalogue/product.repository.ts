@@ -16,27 +16,8 @@ import {
 
 type ProductRow = Prisma.ProductGetPayload<object>;
 
-export function toRecord(row: ProductRow): ProductRecord {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    description: row.description,
-    category: row.category,
-    price: row.price.toNumber(),
-    currency: row.currency,
-    imageUrl: row.imageUrl,
-    inStock: row.inStock,
-    tags: row.tags,
-    location:
-      row.latitude === null || row.longitude === null
-        ? null
-        : { latitude: row.latitude, longitude: row.longitude },
-    attributeScores: row.attributeScores,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
+/** A row Prisma returns, through the one row mapper raw queries use too. */
+const toRecord = (row: ProductRow): ProductRecord => rowToRecord({ ...row, price: row.price.toNumber() });
 
 /** Bulk ingest with embeddings can take a while on the embedded database. */
 const TRANSACTION_TIMEOUT_MS = 120_000;
@@ -56,11 +37,6 @@ export class ProductRepository {
   async findBySku(sku: string): Promise<ProductRecord | null> {
     const row = await this.prisma.product.findUnique({ where: { sku } });
     return row ? toRecord(row) : null;
-  }
-
-  async findByIds(ids: readonly string[]): Promise<ProductRecord[]> {
-    const rows = await this.prisma.product.findMany({ where: { id: { in: [...ids] } } });
-    return rows.map(toRecord);
   }
 
   async existingSkus(skus: readonly string[]): Promise<Set<string>> {

@@ -37,10 +37,8 @@ export interface HnswBuildSettings {
 }
 
 /**
- * pgvector's default m with twice its default ef_construction (64): on clustered embeddings
- * (`npx tsx bench/hnsw-build.ts`, 100k × 512-d, 400 queries at ef_search 100) 64 left whole clusters
- * badly linked — 8 queries found none of their exact ten, mean recall@10 0.974 — where 128 left
- * none (1.000), for a build 1.6× as long (200: no better, 2.8×).
+ * pgvector's default m with twice its default ef_construction (64): on clustered embeddings 64 left
+ * whole clusters badly linked where 128 did not (BENCHMARKS.md, HNSW build parameters).
  */
 export const DEFAULT_HNSW_BUILD: HnswBuildSettings = { m: 16, efConstruction: 128 };
 
@@ -80,12 +78,6 @@ export class EmbeddingRepository {
         .$executeRaw`DROP INDEX IF EXISTS ${Prisma.raw(`"${embeddingIndexName(modelId, suffix)}"`)}`;
     }
     return this.prisma.$executeRaw`DELETE FROM product_embedding WHERE model_id = ${modelId}`;
-  }
-
-  async hasEmbedding(productId: string, modelId: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<Array<{ present: boolean }>>`
-      SELECT EXISTS (SELECT 1 FROM product_embedding WHERE product_id = ${productId}::uuid AND model_id = ${modelId}) AS present`;
-    return rows[0]?.present ?? false;
   }
 
   /** Which spaces have an embedding by which model, per product. */

@@ -1,20 +1,7 @@
 // Turns product images into the float tensors the image models read, reproducing the torchvision /
-// PIL pipeline the models were trained with (Resize(short side) → CenterCrop → ToTensor → Normalize)
-// as closely as sharp allows, and makes the canonical JPEG copy the service stores.
-//
-// Known differences from PIL / torchvision, measured against Pillow 9.4 on synthetic images:
-// - Decoding: JPEG pixels are identical (max difference 0). Embedded ICC profiles are applied (to
-//   sRGB) and CMYK is converted through an ICC profile; PIL's convert('RGB') ignores profiles and
-//   uses a naive CMYK formula. 16-bit images are scaled to 8 bits (PIL clips some 16-bit modes).
-// - Downscaling: libvips box-shrinks by an integer factor, then applies the linear / cubic kernel
-//   widened by the residual factor, so it is antialiased like PIL (and like torchvision's
-//   antialias=True), but not bit-identical: mean |difference| ≈ 0.2–1.3 of 255, max ≈ 10–20 at
-//   sharp edges. JPEG shrink-on-load is avoided by decoding in full first (see decodeRgb).
-// - Upscaling (short side < resizeShortSide): libvips samples output pixel x at input x/s − 0.5
-//   where PIL samples (x + 0.5)/s − 0.5, i.e. the result is shifted by half an output pixel
-//   (mean |difference| ≈ 4 of 255 on a noisy 120×90 image). Product photos are rarely that small.
-// - Bicubic is Catmull-Rom (a = −0.5) in both libvips and PIL; torchvision's tensor (non-PIL)
-//   bicubic uses a = −0.75 instead.
+// PIL pipeline they were trained with (Resize(short side) → CenterCrop → ToTensor → Normalize) as
+// closely as sharp allows, and makes the canonical JPEG copy the service stores. How far sharp's
+// output is from PIL's, measured, is in models/README.md ("Preprocessing fidelity").
 import sharp, { type Sharp } from 'sharp';
 import { InvalidImageError } from '../errors/domain-errors.js';
 import { type PreprocessSpec } from './preprocess-spec.js';

@@ -1,8 +1,8 @@
 // An ImageNet CNN from the manifest, run by onnxruntime: its embedding is the input of its final
 // classifier ("all layers but the last"), exposed as an extra output of the same graph, so the
-// logits stay available from the same session. Takes preprocessed NCHW tensors only.
+// classifier's own output stays a valid output of the same graph. Takes preprocessed NCHW tensors only.
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import { l2NormalizedRows, matrixRows } from './embedding-vector.js';
+import { l2NormalizedRows } from './embedding-vector.js';
 import { readVerifiedModelFile } from './model-file.reader.js';
 import { type CnnModelSpec } from './model-manifest.js';
 import {
@@ -14,22 +14,12 @@ import {
 } from './onnx-session.js';
 import { exposePenultimateOutput } from './penultimate-layer.js';
 
-export const IMAGENET_CLASS_COUNT = 1000;
-
-export interface CnnImageOutputs {
-  /** L2-normalised penultimate-layer features, `spec.dimension` each. */
-  embeddings: Float32Array[];
-  /** Raw classifier logits (before softmax), one array per image. */
-  logits: Float32Array[];
-}
-
 export class CnnImageModel {
   constructor(
     readonly spec: CnnModelSpec,
     private readonly session: InferenceSession,
     /** The graph output added by exposePenultimateOutput. */
     private readonly embeddingOutput: string,
-    private readonly classCount = IMAGENET_CLASS_COUNT,
   ) {
     requireSessionNames(spec.id, 'input', session.inputNames, [spec.input]);
     requireSessionNames(spec.id, 'output', session.outputNames, [spec.output, embeddingOutput]);
@@ -63,29 +53,6 @@ export class CnnImageModel {
     const outputs = await this.run(batch, count, [this.embeddingOutput]);
     const features = float32Output(this.spec.id, outputs, this.embeddingOutput, count, this.spec.dimension);
     return l2NormalizedRows(features, count, this.spec.dimension);
-  }
-
-  /** Raw logits of `count` preprocessed images. */
-  async classify(batch: Float32Array, count: number): Promise<Float32Array[]> {
-    if (count === 0) return [];
-    const outputs = await this.run(batch, count, [this.spec.output]);
-    return matrixRows(
-      float32Output(this.spec.id, outputs, this.spec.output, count, this.classCount),
-      count,
-      this.classCount,
-    );
-  }
-
-  /** Embeddings and logits from the same single session.run. */
-  async embedAndClassify(batch: Float32Array, count: number): Promise<CnnImageOutputs> {
-    if (count === 0) return { embeddings: [], logits: [] };
-    const outputs = await this.run(batch, count, [this.embeddingOutput, this.spec.output]);
-    const features = float32Output(this.spec.id, outputs, this.embeddingOutput, count, this.spec.dimension);
-    const logits = float32Output(this.spec.id, outputs, this.spec.output, count, this.classCount);
-    return {
-      embeddings: l2NormalizedRows(features, count, this.spec.dimension),
-      logits: matrixRows(logits, count, this.classCount),
-    };
   }
 
   async release(): Promise<void> {

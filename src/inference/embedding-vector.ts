@@ -22,8 +22,3 @@ export function l2NormalizedRows(matrix: Float32Array, count: number, dimension:
     l2Normalized(matrix.subarray(row * dimension, (row + 1) * dimension)),
   );
 }
-
-/** The rows of a row-major [count, dimension] matrix, copied as they are. */
-export function matrixRows(matrix: Float32Array, count: number, dimension: number): Float32Array[] {
-  return Array.from({ length: count }, (_, row) => matrix.slice(row * dimension, (row + 1) * dimension));
-}

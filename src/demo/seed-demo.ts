@@ -1,4 +1,4 @@
-import { type ProductService } from '../src/catalogue/product.service.js';
+import { type ProductService } from '../catalogue/product.service.js';
 import { demoCatalogue } from './demo-catalogue.js';
 
 /**

@@ -1,7 +1,7 @@
 // The demo catalogue: a deterministic generator (same output on every run and machine), so the
 // README's example operations show the same products everywhere. 10 categories × 22 products,
 // plus product1–3 of the design's worked example.
-import { type NewProductInput } from '../src/catalogue/product.domain.js';
+import { type NewProductInput } from '../catalogue/product.domain.js';
 
 /** The design's worked example: product1~product2 cosine 0.9993, product1~product3 0.7383. */
 export const EXAMPLE_PRODUCTS: readonly NewProductInput[] = [
