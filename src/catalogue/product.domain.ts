@@ -69,20 +69,10 @@ export interface ProductUpdateInput {
   readonly location?: GeoPoint | null | undefined;
 }
 
-/** A validated product ready to store. */
-export interface ProductDraft {
-  readonly sku: string;
-  readonly name: string;
-  readonly description: string | null;
-  readonly category: string;
-  readonly price: number;
-  readonly currency: string;
-  readonly imageUrl: string | null;
-  readonly inStock: boolean;
-  readonly tags: readonly string[];
+/** A validated product ready to store: the record's fields, the location as its two columns. */
+export interface ProductDraft extends Omit<ProductRecord, 'id' | 'location' | 'createdAt' | 'updatedAt'> {
   readonly latitude: number | null;
   readonly longitude: number | null;
-  readonly attributeScores: readonly number[];
 }
 
 export type ProductChanges = Partial<ProductDraft>;

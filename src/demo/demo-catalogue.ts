@@ -2,6 +2,8 @@
 // README's example operations show the same products everywhere. 10 categories × 22 products,
 // plus product1–3 of the design's worked example.
 import { type NewProductInput } from '../catalogue/product.domain.js';
+import { z } from 'zod';
+import categories from './demo-categories.json' with { type: 'json' };
 
 /** The design's worked example: product1~product2 cosine 0.9993, product1~product3 0.7383. */
 export const EXAMPLE_PRODUCTS: readonly NewProductInput[] = [
@@ -30,76 +32,17 @@ function example(
   };
 }
 
-interface CategoryProfile {
-  readonly slug: string;
-  readonly nouns: readonly string[];
-  readonly priceRange: readonly [number, number];
-  /** Typical (value for money, satisfaction, eco) of the category. */
-  readonly profile: readonly [number, number, number];
-}
-
-const CATEGORIES: readonly CategoryProfile[] = [
-  {
-    slug: 'headphones',
-    nouns: ['Headphones', 'Earbuds', 'Headset'],
-    priceRange: [19, 399],
-    profile: [55, 70, 35],
-  },
-  {
-    slug: 'running-shoes',
-    nouns: ['Runner', 'Trail Shoe', 'Racer'],
-    priceRange: [45, 220],
-    profile: [50, 72, 40],
-  },
-  {
-    slug: 'coffee-makers',
-    nouns: ['Espresso Machine', 'Drip Brewer', 'French Press'],
-    priceRange: [25, 900],
-    profile: [60, 68, 45],
-  },
-  {
-    slug: 'backpacks',
-    nouns: ['Daypack', 'Travel Pack', 'Laptop Backpack'],
-    priceRange: [20, 260],
-    profile: [62, 66, 55],
-  },
-  {
-    slug: 'smartwatches',
-    nouns: ['Smartwatch', 'Fitness Band', 'Sport Watch'],
-    priceRange: [49, 799],
-    profile: [45, 64, 25],
-  },
-  {
-    slug: 'office-chairs',
-    nouns: ['Task Chair', 'Ergonomic Chair', 'Stool'],
-    priceRange: [60, 1400],
-    profile: [48, 70, 42],
-  },
-  {
-    slug: 'water-bottles',
-    nouns: ['Bottle', 'Insulated Flask', 'Tumbler'],
-    priceRange: [8, 55],
-    profile: [70, 74, 78],
-  },
-  {
-    slug: 't-shirts',
-    nouns: ['Tee', 'Organic T-Shirt', 'Performance Shirt'],
-    priceRange: [9, 70],
-    profile: [66, 62, 50],
-  },
-  {
-    slug: 'bicycles',
-    nouns: ['City Bike', 'Gravel Bike', 'E-Bike'],
-    priceRange: [280, 4200],
-    profile: [52, 76, 85],
-  },
-  {
-    slug: 'desk-lamps',
-    nouns: ['Desk Lamp', 'LED Task Light', 'Clamp Lamp'],
-    priceRange: [15, 320],
-    profile: [64, 65, 58],
-  },
-];
+/** The demo's categories, as data (demo-categories.json): slug, product nouns, price range, and the typical (value for money, satisfaction, eco) profile. */
+const CATEGORIES = z
+  .array(
+    z.object({
+      slug: z.string(),
+      nouns: z.array(z.string()).min(1),
+      priceRange: z.tuple([z.number(), z.number()]),
+      profile: z.tuple([z.number(), z.number(), z.number()]),
+    }),
+  )
+  .parse(categories);
 
 /** Brand tiers shift a category's profile: cheap-and-cheerful, mainstream, premium, eco. */
 const TIERS = [

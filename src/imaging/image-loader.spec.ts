@@ -1,8 +1,9 @@
+import { pngChunk } from '../../test/support/images.js';
 import { type LookupAddress } from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidImageError } from '../errors/domain-errors.js';
@@ -22,16 +23,6 @@ const hits: Array<{ path: string; host: string | undefined }> = [];
 let png: Buffer;
 let jpeg: Buffer;
 let bomb: Buffer;
-
-/** The header of a PNG, with a valid CRC. */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
 
 /**
  * A valid 20000×20000 one-bit greyscale PNG of a single colour: 400 megapixels (1.2 GB as RGB)

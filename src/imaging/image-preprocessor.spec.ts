@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { IMAGENET_PREPROCESS, pngChunk } from '../../test/support/images.js';
 import { describe, expect, it } from 'vitest';
 import { InvalidImageError } from '../errors/domain-errors.js';
 import { ImagePreprocessor, centreCropOffset } from './image-preprocessor.js';
@@ -7,16 +8,7 @@ import { type PreprocessSpec } from './preprocess-spec.js';
 
 type Rgb = readonly [number, number, number];
 
-const imagenet: PreprocessSpec = {
-  resizeShortSide: 256,
-  interpolation: 'bilinear',
-  cropSize: 224,
-  rescale: 1 / 255,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-  channelOrder: 'RGB',
-  layout: 'NCHW',
-};
+const imagenet: PreprocessSpec = IMAGENET_PREPROCESS;
 
 /** Identity normalisation, so tensor values are the 0–255 pixel values themselves. */
 const pixels = (
@@ -73,15 +65,6 @@ function expectPlaneEquals(
 
 const normalised = (value: number, colour: 0 | 1 | 2, spec: PreprocessSpec = imagenet): number =>
   (value * spec.rescale - spec.mean[colour]) / spec.std[colour];
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
 
 /** A 16-bit RGB PNG written by hand: sharp's own 16-bit writer converts through Display P3. */
 function png16(width: number, height: number, [r, g, b]: Rgb, iccProfile?: Buffer): Buffer {

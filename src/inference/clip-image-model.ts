@@ -2,12 +2,11 @@
 // image_embeds [N,512] (the projected embedding, which CLIP compares by cosine with text_embeds).
 // Takes preprocessed NCHW tensors only.
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import { l2NormalizedRows } from './embedding-vector.js';
 import { readVerifiedModelFile } from './model-file.reader.js';
 import { type ClipModelSpec } from './model-manifest.js';
 import {
   createCpuSession,
-  float32Output,
+  unitEmbeddings,
   imageBatchShape,
   requireSessionNames,
   type OnnxSessionOptions,
@@ -42,11 +41,7 @@ export class ClipImageModel {
     const { input, output, preprocess } = this.spec.vision;
     const shape = imageBatchShape(batch, count, preprocess.cropSize);
     const outputs = await this.session.run({ [input]: new Tensor('float32', batch, shape) }, [output]);
-    return l2NormalizedRows(
-      float32Output(this.spec.id, outputs, output, count, this.spec.dimension),
-      count,
-      this.spec.dimension,
-    );
+    return unitEmbeddings(this.spec.id, outputs, output, count, this.spec.dimension);
   }
 
   async release(): Promise<void> {

@@ -3,13 +3,12 @@
 // catalogue queries repeat, so embeddings are kept in a bounded LRU keyed by the exact text.
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { ClipTokenizer, type TokenizedText } from './clip-tokenizer.js';
-import { l2NormalizedRows } from './embedding-vector.js';
 import { LruCache } from './lru-cache.js';
 import { readVerifiedModelFile } from './model-file.reader.js';
 import { type ClipModelSpec } from './model-manifest.js';
 import {
   createCpuSession,
-  float32Output,
+  unitEmbeddings,
   requireSessionNames,
   type OnnxSessionOptions,
 } from './onnx-session.js';
@@ -111,11 +110,7 @@ export class ClipTextModel {
     const feeds: Record<string, Tensor> = { [inputIds]: new Tensor('int64', ids, shape) };
     if (attentionMask) feeds[attentionMask] = new Tensor('int64', mask, shape);
     const outputs = await this.session.run(feeds, [output]);
-    return l2NormalizedRows(
-      float32Output(this.spec.id, outputs, output, count, this.spec.dimension),
-      count,
-      this.spec.dimension,
-    );
+    return unitEmbeddings(this.spec.id, outputs, output, count, this.spec.dimension);
   }
 
   async release(): Promise<void> {

@@ -2,12 +2,11 @@
 // classifier ("all layers but the last"), exposed as an extra output of the same graph, so the
 // classifier's own output stays a valid output of the same graph. Takes preprocessed NCHW tensors only.
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import { l2NormalizedRows } from './embedding-vector.js';
 import { readVerifiedModelFile } from './model-file.reader.js';
 import { type CnnModelSpec } from './model-manifest.js';
 import {
   createCpuSession,
-  float32Output,
+  unitEmbeddings,
   imageBatchShape,
   requireSessionNames,
   type OnnxSessionOptions,
@@ -51,8 +50,7 @@ export class CnnImageModel {
     if (count === 0) return [];
     // Fetching only the embedding lets onnxruntime skip the classifier.
     const outputs = await this.run(batch, count, [this.embeddingOutput]);
-    const features = float32Output(this.spec.id, outputs, this.embeddingOutput, count, this.spec.dimension);
-    return l2NormalizedRows(features, count, this.spec.dimension);
+    return unitEmbeddings(this.spec.id, outputs, this.embeddingOutput, count, this.spec.dimension);
   }
 
   async release(): Promise<void> {

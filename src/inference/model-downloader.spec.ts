@@ -1,3 +1,4 @@
+import { IMAGENET_PREPROCESS } from '../../test/support/images.js';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -40,16 +41,7 @@ const corrupted = Buffer.from(good);
 corrupted[1000] = (corrupted[1000] ?? 0) ^ 0xff;
 const previousVersion = generatedBytes(good.length, 2);
 
-const preprocess = {
-  resizeShortSide: 256,
-  interpolation: 'bilinear',
-  cropSize: 224,
-  rescale: 1 / 255,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-  channelOrder: 'RGB',
-  layout: 'NCHW',
-} as const satisfies CnnModelSpec['preprocess'];
+const preprocess: CnnModelSpec['preprocess'] = IMAGENET_PREPROCESS;
 
 function cnnSpec(file: ModelFile, id = 'tiny-cnn'): CnnModelSpec {
   return {

@@ -3,6 +3,7 @@
 // inputs or outputs do not match its manifest entry into a clear error at load time.
 import { availableParallelism } from 'node:os';
 import { InferenceSession, type Tensor } from 'onnxruntime-node';
+import { l2NormalizedRows } from './embedding-vector.js';
 
 export interface OnnxSessionOptions {
   /** Threads one session.run may use. Defaults to the number of cores. */
@@ -87,4 +88,15 @@ export function float32Output(
     );
   }
   return tensor.data;
+}
+
+/** Output `name` as `count` embeddings of `dimension`, each scaled to unit length. */
+export function unitEmbeddings(
+  modelId: string,
+  outputs: InferenceSession.ReturnType,
+  name: string,
+  count: number,
+  dimension: number,
+): Float32Array[] {
+  return l2NormalizedRows(float32Output(modelId, outputs, name, count, dimension), count, dimension);
 }

@@ -1,7 +1,9 @@
 // Synthetic product photos for integration tests, and a local HTTP server that serves them.
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { type PreprocessSpec } from '../../src/imaging/preprocess-spec.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -54,3 +56,25 @@ export async function serveImages(files: Record<string, Buffer>): Promise<ImageS
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** One PNG chunk (length, type, data, CRC), for hand-built PNG files. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** torchvision's ImageNet preprocessing (short side 256, centre crop 224, ImageNet mean/std). */
+export const IMAGENET_PREPROCESS: PreprocessSpec = {
+  resizeShortSide: 256,
+  interpolation: 'bilinear',
+  cropSize: 224,
+  rescale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  channelOrder: 'RGB',
+  layout: 'NCHW',
+};
