@@ -6,20 +6,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession } from 'onnxruntime-node';
+import { loadConfig } from '../src/config.js';
 import { type Database } from '../src/db/database.js';
-import { EmbeddingSpaceService } from '../src/embeddings/embedding-space.service.js';
+import { ImageSpace } from '../src/inference/ports.js';
+import { createLogger } from '../src/logger.js';
+import { createServices } from '../src/services.js';
+// The two imaging classes are timed in the profile below (their stages run inside the service's
+// ProductMediaService, which has no instrumentation seam), and the preprocessor alone gives the
+// canonical-JPEG cost the report lists next to the model limit.
 import { ImageLoader } from '../src/imaging/image-loader.js';
 import { ImagePreprocessor } from '../src/imaging/image-preprocessor.js';
-import { readVerifiedModelFile } from '../src/inference/model-file.reader.js';
-import { type ClipModelSpec, type CnnModelSpec, ModelRegistry } from '../src/inference/model-manifest.js';
-import { createCpuSession } from '../src/inference/onnx-session.js';
-import { exposePenultimateOutput } from '../src/inference/penultimate-layer.js';
-import { INFERENCE_BATCH } from '../src/embeddings/product-media.service.js';
-import { ProductRepository } from '../src/catalogue/product.repository.js';
 import { type UsageWindow, sampleUsage } from './measure.js';
 import { ADMIN_KEY, graphql } from './service-process.js';
-import { inProcessApp } from './statement-capture.js';
+import { type CapturedStatement, capture, inProcessApp } from './statement-capture.js';
 
 const ADD_PRODUCTS = `mutation Add($inputs: [ProductInput!]!) { addProducts(inputs: $inputs) { id } }`;
 
@@ -150,103 +150,94 @@ export interface ModelLimitResult {
   readonly intraOpThreads: string;
 }
 
-interface OpenedModel {
-  session: InferenceSession;
-  input: string;
-  output: string;
+/**
+ * onnxruntime-node's session.run calls made while `work` runs, as intervals named by model. The
+ * sessions are the service's own (its model provider opens them); only their run time is read.
+ */
+async function timeSessionRuns<T>(work: () => Promise<T>, intervals: Map<string, Interval[]>): Promise<T> {
+  const restore = wrap(
+    // The factory is the implementing class at run time; sessions share its prototype.
+    (InferenceSession as unknown as { prototype: object }).prototype,
+    'run',
+    (_args, self) =>
+      `inference ${(self as InferenceSession).inputNames.includes('pixel_values') ? 'CLIP vision' : 'CNN'} (onnxruntime)`,
+    intervals,
+  );
+  try {
+    return await work();
+  } finally {
+    restore();
+  }
 }
 
-async function openCnn(spec: CnnModelSpec, modelsDir: string): Promise<OpenedModel> {
-  const original = await readVerifiedModelFile(spec.id, modelsDir, spec.file);
-  const edited = exposePenultimateOutput(original, spec.output);
-  return {
-    session: await createCpuSession(spec.id, edited.model),
-    input: spec.input,
-    output: edited.embeddingOutput,
-  };
-}
+const sumMs = (intervals: readonly Interval[] = []): number =>
+  intervals.reduce((total, [start, end]) => total + end - start, 0);
 
-async function openClipVision(spec: ClipModelSpec, modelsDir: string): Promise<OpenedModel> {
-  const model = await readVerifiedModelFile(spec.id, modelsDir, spec.vision.file);
-  return {
-    session: await createCpuSession(spec.id, model),
-    input: spec.vision.input,
-    output: spec.vision.output,
-  };
-}
-
-const runOnce = async (model: OpenedModel, batch: Float32Array, count: number): Promise<void> => {
-  await model.session.run({ [model.input]: new Tensor('float32', batch, [count, 3, 224, 224]) }, [
-    model.output,
-  ]);
-};
-
-/** Raw sessions (the service's session options, its CNN graph edit) on preprocessed tensors. */
+/**
+ * Both models as the service runs them — its model provider (sessions opened with its options and
+ * its CNN graph edit) behind its media service's batching (`services.media.embed`) — timing only
+ * onnxruntime's session.run on the preprocessed tensors: products per second = images / (CNN run
+ * time + CLIP run time). The model preprocessing is the rest of each embed call.
+ */
 export async function modelLimit(
-  manifestPath: string,
-  modelsDir: string,
+  database: Database,
+  env: Record<string, string>,
   ids: { cnn: string; clip: string },
   photos: readonly Buffer[],
   images: number,
 ): Promise<ModelLimitResult> {
-  const registry = ModelRegistry.fromFile(manifestPath);
-  const cnnSpec = registry.get(ids.cnn) as CnnModelSpec;
-  const clipSpec = registry.get(ids.clip) as ClipModelSpec;
-  const preprocessor = new ImagePreprocessor();
-  const batchSize = INFERENCE_BATCH;
+  const config = loadConfig({ LOG_LEVEL: 'silent', MODELS_AUTO_DOWNLOAD: 'false', ...env });
+  const services = await createServices(database, config, createLogger('silent'));
+  const preprocessor = new ImagePreprocessor({ maxPixels: config.images.maxPixels });
   const sources = Array.from({ length: images }, (_, index) => photos[index % photos.length]!);
 
   let started = performance.now();
   const canonical: Buffer[] = [];
   for (const source of sources) canonical.push((await preprocessor.toCanonicalJpeg(source)).bytes);
   const canonicalMs = performance.now() - started;
-  const batches: Array<{ count: number; cnn: Float32Array; clip: Float32Array }> = [];
-  let cnnPreprocessMs = 0;
-  let clipPreprocessMs = 0;
-  for (let start = 0; start < canonical.length; start += batchSize) {
-    const slice = canonical.slice(start, start + batchSize);
-    started = performance.now();
-    const cnn = await preprocessor.preprocess(slice, cnnSpec.preprocess);
-    cnnPreprocessMs += performance.now() - started;
-    started = performance.now();
-    const clip = await preprocessor.preprocess(slice, clipSpec.vision.preprocess);
-    clipPreprocessMs += performance.now() - started;
-    batches.push({ count: slice.length, cnn, clip });
-  }
 
-  const cnn = await openCnn(cnnSpec, modelsDir);
-  const clip = await openClipVision(clipSpec, modelsDir);
+  const embed = async (space: ImageSpace, modelId: string, batch: readonly Buffer[]): Promise<void> => {
+    const vectors = await services.media.embed(space, modelId, batch);
+    if (!vectors) throw new Error(`model ${modelId} is not installed`);
+  };
   try {
-    // Warm-up: the first run of a session allocates its arenas.
-    await runOnce(cnn, batches[0]!.cnn, batches[0]!.count);
-    await runOnce(clip, batches[0]!.clip, batches[0]!.count);
-    let cnnMs = 0;
-    let clipMs = 0;
+    // Warm-up: loads both models; the first run of a session allocates its arenas.
+    const first = canonical.slice(0, 16);
+    await embed(ImageSpace.IMAGE, ids.cnn, first);
+    await embed(ImageSpace.CLIP, ids.clip, first);
+    const intervals = new Map<string, Interval[]>();
     const usage = sampleUsage(process.pid);
-    for (const batch of batches) {
+    let cnnEmbedMs = 0;
+    let clipEmbedMs = 0;
+    await timeSessionRuns(async () => {
       started = performance.now();
-      await runOnce(cnn, batch.cnn, batch.count);
-      cnnMs += performance.now() - started;
+      await embed(ImageSpace.IMAGE, ids.cnn, canonical);
+      cnnEmbedMs = performance.now() - started;
       started = performance.now();
-      await runOnce(clip, batch.clip, batch.count);
-      clipMs += performance.now() - started;
-    }
+      await embed(ImageSpace.CLIP, ids.clip, canonical);
+      clipEmbedMs = performance.now() - started;
+    }, intervals);
     const window = usage.stop();
+    const cnnRuns = intervals.get('inference CNN (onnxruntime)') ?? [];
+    const clipRuns = intervals.get('inference CLIP vision (onnxruntime)') ?? [];
+    if (cnnRuns.length === 0 || clipRuns.length === 0) throw new Error('no onnxruntime runs were timed');
+    const cnnMs = sumMs(cnnRuns);
+    const clipMs = sumMs(clipRuns);
     return {
-      batchSize,
+      // The media service's inference batch, as the runs it made show.
+      batchSize: Math.ceil(images / cnnRuns.length),
       images,
       cnnMsPerImage: cnnMs / images,
       clipMsPerImage: clipMs / images,
       itemsPerSec: images / ((cnnMs + clipMs) / 1000),
       cores: window.processCores,
       canonicalMsPerImage: canonicalMs / images,
-      cnnPreprocessMsPerImage: cnnPreprocessMs / images,
-      clipPreprocessMsPerImage: clipPreprocessMs / images,
+      cnnPreprocessMsPerImage: (cnnEmbedMs - cnnMs) / images,
+      clipPreprocessMsPerImage: (clipEmbedMs - clipMs) / images,
       intraOpThreads: 'cores (the service default; MODEL_THREADS unset)',
     };
   } finally {
-    await cnn.session.release();
-    await clip.session.release();
+    await services.models.close();
   }
 }
 
@@ -309,7 +300,45 @@ function wrap(
   };
 }
 
-/** Runs `batches` × `batchSize` products through the service's ProductService in this process, timed by stage. */
+/**
+ * SQL stages of an ingest, from the captured statements: each transaction (BEGIN … COMMIT on one
+ * connection) is the write of products, images and embeddings; single statements are the SKU
+ * lookups or the embedding-space state, by the table they read.
+ */
+function sqlStages(statements: readonly CapturedStatement[]): Map<string, Interval[]> {
+  const stages = new Map<string, Interval[]>();
+  const add = (stage: string, interval: Interval): void => {
+    stages.set(stage, [...(stages.get(stage) ?? []), interval]);
+  };
+  const open = new Map<number, number>();
+  for (const statement of statements) {
+    const text = statement.text.trim().toUpperCase();
+    const end = statement.started + statement.ms;
+    if (text === 'BEGIN') {
+      open.set(statement.connection, statement.started);
+    } else if (open.has(statement.connection)) {
+      if (text === 'COMMIT' || text === 'ROLLBACK') {
+        add('SQL: insert products, images, embeddings (one transaction)', [
+          open.get(statement.connection)!,
+          end,
+        ]);
+        open.delete(statement.connection);
+      }
+    } else if (/embedding_space/i.test(statement.text)) {
+      add('SQL: embedding space state', [statement.started, end]);
+    } else if (/"sku"/i.test(statement.text)) {
+      add('SQL: SKU lookups', [statement.started, end]);
+    } else {
+      add('SQL: other', [statement.started, end]);
+    }
+  }
+  return stages;
+}
+
+/**
+ * Runs `batches` × `batchSize` products through the service's ProductService in this process, timed
+ * by stage. `database` must be a capturing one (openCapturingDatabase) for the SQL stages.
+ */
 export async function profilePipeline(
   database: Database,
   env: Record<string, string>,
@@ -342,14 +371,6 @@ export async function profilePipeline(
         `inference ${(self as InferenceSession).inputNames.includes('pixel_values') ? 'CLIP vision' : 'CNN'} (onnxruntime)`,
       intervals,
     ),
-    wrap(
-      ProductRepository.prototype,
-      'createMany',
-      () => 'SQL: insert products, images, embeddings (one transaction)',
-      intervals,
-    ),
-    wrap(ProductRepository.prototype, 'existingSkus', () => 'SQL: SKU lookups', intervals),
-    wrap(EmbeddingSpaceService.prototype, 'ingestModelIds', () => 'SQL: embedding space state', intervals),
   ];
   try {
     const axes = app.app.services.attributeVectors.axes().map((axis) => axis.name);
@@ -359,12 +380,16 @@ export async function profilePipeline(
     );
     intervals.clear();
     const started = performance.now();
-    for (let batch = 0; batch < options.batches; batch++) {
-      await app.app.services.products.addMany(
-        productInputs(options.prefix, batch * options.batchSize, options.batchSize, photos, axes),
-      );
-    }
+    // The SQL stages come from the statements the (capturing) database saw.
+    const { statements } = await capture(async () => {
+      for (let batch = 0; batch < options.batches; batch++) {
+        await app.app.services.products.addMany(
+          productInputs(options.prefix, batch * options.batchSize, options.batchSize, photos, axes),
+        );
+      }
+    });
     const wall = performance.now() - started;
+    for (const [stage, list] of sqlStages(statements)) intervals.set(stage, list);
     const products = options.batches * options.batchSize;
     const all: Interval[] = [...intervals.values()].flat();
     return {

@@ -163,9 +163,7 @@ export async function prepareCase(
   let repositoryExactMs = 0;
   for (const [index, sample] of recallQueue.slice(0, crossChecks).entries()) {
     const started = performance.now();
-    const answer = await inProcess.exactly(() =>
-      inProcess.execute(definition.query, definition.variables(sample.productId)),
-    );
+    const answer = await inProcess.executeExact(definition.query, definition.variables(sample.productId));
     repositoryExactMs += performance.now() - started;
     const agreement = recallAtK(exact[index]!, definition.results(answer), definition.k);
     if (agreement < 1) {

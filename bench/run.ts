@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { CatalogueGenerator, type CatalogueInfo, catalogueInfo } from './catalogue.js';
@@ -52,7 +53,12 @@ import { QUERY_CASES, ROOT_FIELDS_QUERY, rootFieldNames } from './query-cases.js
 import { renderReport } from './report.js';
 import { type BenchResults, type DatabaseKindName, type QueryCaseResult } from './results.js';
 import { ADMIN_KEY, ANALYST_KEY, type ServiceProcess, startService } from './service-process.js';
-import { inProcessApp, sessionVectorOptions } from './statement-capture.js';
+import {
+  capturingView,
+  inProcessApp,
+  openCapturingDatabase,
+  sessionVectorOptions,
+} from './statement-capture.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -416,8 +422,8 @@ async function main(): Promise<void> {
       const info = catalogueInfo(generator);
 
       log(`queries ${sizeName(size)}: capturing the service's SQL and exact answers in-process`);
-      // The service's own database module, so its sessions carry the service's pgvector settings.
-      const captureDatabase = await openDatabase({ kind: 'server', url, poolSize: 4 });
+      // The service's Database over a recording pool, its sessions with the service's pgvector settings.
+      const captureDatabase = openCapturingDatabase(url, 4, loadConfig(env).search);
       let cases;
       let connector: SqlConnector;
       try {
@@ -441,7 +447,7 @@ async function main(): Promise<void> {
         log(
           'classification: the service statement against its earlier form and a rewrite (in-process capture, pg replay)',
         );
-        const prototypeDatabase = await openDatabase({ kind: 'server', url, poolSize: 4 });
+        const prototypeDatabase = openCapturingDatabase(url, 4, loadConfig(env).search);
         const app = await inProcessApp(prototypeDatabase, env);
         const client = new pg.Client({ connectionString: url });
         await client.connect();
@@ -638,19 +644,27 @@ async function main(): Promise<void> {
           await variantService.stop();
         }
         results.ingest.variants.push({ name: NO_SPINNING.name, runs: variantRuns, profile: null });
-        log('model limit: raw onnxruntime sessions on preprocessed tensors (service stopped)');
-        const limit = await modelLimit(
-          models.manifestPath,
-          models.modelsDir,
-          { cnn: CNN_MODEL_ID, clip: CLIP_MODEL_ID },
-          photos,
-          settings.modelLimitImages,
+        log(
+          "model limit: the service's model sessions, onnxruntime run time on preprocessed tensors (service stopped)",
         );
+        const limitDatabase = await openDatabase({ kind: 'server', url, poolSize: 2 });
+        let limit;
+        try {
+          limit = await modelLimit(
+            limitDatabase,
+            env,
+            { cnn: CNN_MODEL_ID, clip: CLIP_MODEL_ID },
+            photos,
+            settings.modelLimitImages,
+          );
+        } finally {
+          await limitDatabase.close();
+        }
         log(
           `  ${limit.itemsPerSec.toFixed(2)} products/s (CNN ${limit.cnnMsPerImage.toFixed(0)} ms + CLIP ${limit.clipMsPerImage.toFixed(0)} ms per image, ${limit.cores.toFixed(2)} cores)`,
         );
         log('pipeline profile: the service code in-process, timed by stage');
-        const profileDatabase = await openDatabase({ kind: 'server', url, poolSize: 4 });
+        const profileDatabase = openCapturingDatabase(url, 4, loadConfig(env).search);
         try {
           results.ingest.profile = await profilePipeline(profileDatabase, env, photos, {
             prefix: 'bench-profile',
@@ -660,7 +674,7 @@ async function main(): Promise<void> {
           await profileDatabase.close();
         }
         log(`  ${results.ingest.profile.itemsPerSec.toFixed(2)} products/s in-process`);
-        const variantDatabase = await openDatabase({ kind: 'server', url, poolSize: 4 });
+        const variantDatabase = openCapturingDatabase(url, 4, loadConfig(env).search);
         try {
           results.ingest.variants[0]!.profile = await profilePipeline(variantDatabase, env, photos, {
             prefix: 'bench-profile-variant',
@@ -703,7 +717,12 @@ async function main(): Promise<void> {
       const info = catalogueInfo(generator);
       let cases;
       try {
-        cases = await prepareCases(database, models, info, poolConnector(database.pool), 0);
+        const captureDatabase = capturingView(database);
+        try {
+          cases = await prepareCases(captureDatabase, models, info, poolConnector(database.pool), 0);
+        } finally {
+          await captureDatabase.close();
+        }
         // The SQL floor inside PGlite, in this process, before the service opens the same directory.
         const floors = new Map<string, Record<string, { sql: LatencySummary }>>();
         for (const item of cases.prepared) {
