@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { Migrator, readMigrations } from '../src/db/migrator.js';
-import { ImageSpace, type SpaceModel } from '../src/embeddings/embedding.domain.js';
+import { ImageSpace, type SpaceModel } from '../src/inference/ports.js';
 import { EmbeddingRepository } from '../src/embeddings/embedding.repository.js';
 import { MIGRATIONS_DIR } from '../src/paths.js';
 import {
