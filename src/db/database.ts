@@ -9,6 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Config, loadConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 
 export type DatabaseKind = 'embedded' | 'server';
 
@@ -55,9 +56,19 @@ export async function openDatabase(
     });
     return databaseFromPool('server', pool, async () => pool.end());
   }
-  if (target.dataDir !== IN_MEMORY) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
-  await pglite.exec(settings.map(([name, value]) => `SET ${name} = '${value}';`).join('\n'));
+  let lock: DataDirLock | null = null;
+  if (target.dataDir !== IN_MEMORY) {
+    mkdirSync(target.dataDir, { recursive: true });
+    lock = lockDataDir(target.dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
+    await pglite.exec(settings.map(([name, value]) => `SET ${name} = '${value}';`).join('\n'));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const pgConfig = createPgConfig(pglite);
   // node-postgres passes a query's custom type parsers as `types` to Parse, where the wire
   // protocol expects parameter type OIDs; its own serializer tolerates that, PGlite's does not.
@@ -68,8 +79,12 @@ export async function openDatabase(
   // PGlite is one session: the pool holds exactly one client, for ever.
   const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
   return databaseFromPool('embedded', pool, async () => {
-    await pool.end();
-    await pglite.close();
+    try {
+      await pool.end();
+      await pglite.close();
+    } finally {
+      lock?.release();
+    }
   });
 }
 
