@@ -27,6 +27,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Statement and pool-acquire timeouts of every session (DB_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS). */
+export type DatabaseTimeouts = Pick<Config['timeouts'], 'dbStatementMs' | 'dbConnectMs'>;
+
 /** `memory://` keeps an embedded database in memory (tests); anything else is a directory. */
 export const IN_MEMORY = 'memory://';
 
@@ -35,23 +38,28 @@ export const IN_MEMORY = 'memory://';
  * going until LIMIT is met instead of stopping at ef_search candidates. Set per session, not per
  * query, so a query costs one round trip.
  */
-function sessionSettings(search: VectorSearchSettings): Array<[string, string]> {
+function sessionSettings(search: VectorSearchSettings, timeouts: DatabaseTimeouts): Array<[string, string]> {
   return [
     ['hnsw.iterative_scan', 'relaxed_order'],
     ['hnsw.ef_search', String(search.efSearch)],
     ['hnsw.max_scan_tuples', String(search.maxScanTuples)],
+    // A query stuck behind a lock or a runaway plan fails instead of holding a connection for ever.
+    ['statement_timeout', String(timeouts.dbStatementMs)],
   ];
 }
 
 export async function openDatabase(
   target: DatabaseTarget,
   search: VectorSearchSettings = loadConfig({}).search,
+  timeouts: DatabaseTimeouts = loadConfig({}).timeouts,
 ): Promise<Database> {
-  const settings = sessionSettings(search);
+  const settings = sessionSettings(search, timeouts);
   if (target.kind === 'server') {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize,
+      // Waiting for a free connection is bounded too: an exhausted pool answers with an error.
+      connectionTimeoutMillis: timeouts.dbConnectMs,
       options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
     });
     return databaseFromPool('server', pool, async () => pool.end());
