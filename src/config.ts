@@ -27,7 +27,13 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** 0 disables. Index builds and migrations lift it for their own statements. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** How long a query waits for a free pool connection (server only); 0 waits for ever. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
   DATA_DIR: z.string().default('.data'),
+  /** Deadline for a graceful stop after SIGTERM/SIGINT; the process exits 1 when it passes. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   SEED_DEMO: booleanFromEnv.default(true),
   ADMIN_API_KEYS: keyList,
   ANALYST_API_KEYS: keyList,
@@ -79,6 +85,11 @@ export interface Config {
     | { readonly kind: 'embedded'; readonly dataDir: string }
     | { readonly kind: 'server'; readonly url: string; readonly poolSize: number };
   readonly seedDemo: boolean;
+  readonly timeouts: {
+    readonly dbStatementMs: number;
+    readonly dbConnectMs: number;
+    readonly shutdownMs: number;
+  };
   readonly auth: { readonly adminKeys: readonly string[]; readonly analystKeys: readonly string[] };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
@@ -135,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { kind: 'server', url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: raw.DATA_DIR },
     seedDemo: raw.SEED_DEMO,
+    timeouts: {
+      dbStatementMs: raw.DB_STATEMENT_TIMEOUT_MS,
+      dbConnectMs: raw.DB_CONNECT_TIMEOUT_MS,
+      shutdownMs: raw.SHUTDOWN_TIMEOUT_MS,
+    },
     auth: { adminKeys: raw.ADMIN_API_KEYS, analystKeys: raw.ANALYST_API_KEYS },
     logLevel: raw.LOG_LEVEL,
     limits: {

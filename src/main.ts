@@ -33,26 +33,41 @@ async function main(): Promise<void> {
   reembedding.start();
   // A model that arrives later can start (or retry) the roll-over it was missing for.
   if (config.models.autoDownload) void models.downloadMissing().then(() => reembedding.start());
-  void app.services.spaces
+  const indexing = app.services.spaces
     .ensureIndexes()
     .catch((error: unknown) => logger.error({ err: error }, 'creating vector indexes failed'));
 
+  // Stop accepting, drain in-flight requests, stop background work, close the database (PGlite
+  // flushes its files on close), exit 0. Bounded by SHUTDOWN_TIMEOUT_MS: past it, exit 1. A second
+  // signal exits 130 at once (the shell's code for an interrupted command).
   let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(130);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const timeoutMs = config.timeouts.shutdownMs;
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
     void app
       .stop()
+      .then(() => indexing)
       .then(() => database.close())
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.info('shut down');
+        process.exit(0);
+      })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error during shutdown');
         process.exit(1);
       });
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {

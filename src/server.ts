@@ -49,8 +49,15 @@ export async function createApp(options: {
     plugins: [
       errorLoggingPlugin,
       complexityLimitPlugin(schema, config.limits.maxQueryComplexity),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get most of the shutdown deadline; the rest is for closing the database.
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.floor(config.timeouts.shutdownMs * 0.8),
+      }),
     ],
+    // main.ts owns SIGINT/SIGTERM. Apollo's own handler would call stop() first, and a second
+    // stop() waits on a barrier Apollo never resolves after a successful stop: shutdown hung.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -137,8 +144,9 @@ export async function createApp(options: {
       return { url: `http://${shownHost}:${address.port}/graphql`, server: httpServer };
     },
     async stop() {
-      // The drain plugin closes the HTTP server when it is listening.
+      // The drain plugin stops accepting, lets in-flight requests finish, then closes the server.
       await apollo.stop();
+      await services.reembedding.stop();
       await services.models.close();
     },
   };

@@ -1,8 +1,8 @@
 // The service over real HTTP: health and readiness, request ids in structured logs, API keys in
 // headers, and the request-size bounds.
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
 import { type App, createApp } from '../src/server.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { ADMIN_KEY, testConfig } from './support/test-app.js';
@@ -24,7 +24,7 @@ describe('HTTP service (embedded Postgres)', () => {
       },
     });
     const config = testConfig({ MAX_BODY_BYTES: '4096', MAX_QUERY_DEPTH: '3' });
-    app = await createApp({ config, database: db.database, logger: pino({ level: 'info' }, sink) });
+    app = await createApp({ config, database: db.database, logger: createLogger('info', sink) });
     ({ url } = await app.listen(0, '127.0.0.1'));
     base = url.replace(/\/graphql$/, '');
   });
@@ -102,6 +102,29 @@ describe('HTTP service (embedded Postgres)', () => {
       data: { addProduct: { sku: string } };
     };
     expect(admin.data.addProduct.sku).toBe('HTTP-1');
+  });
+
+  it('never writes API keys or cookies to the log', async () => {
+    const secret = `Bearer ${ADMIN_KEY}`;
+    const response = await post(
+      { query: '{ attributeAxes { name } }' },
+      {
+        authorization: secret,
+        cookie: 'session=cookie-secret',
+        'x-api-key': 'header-secret',
+        'x-request-id': 'req-redaction',
+      },
+    );
+    expect(response.status).toBe(200);
+    const logged = logLines.filter((line) => JSON.stringify(line).includes('req-redaction'));
+    expect(logged.length).toBeGreaterThan(0);
+    const text = logLines.map((line) => JSON.stringify(line)).join('\n');
+    for (const leaked of [ADMIN_KEY, 'cookie-secret', 'header-secret']) expect(text).not.toContain(leaked);
+    expect(
+      logged.find((line) => (line['req'] as { id?: string } | undefined)?.id === 'req-redaction'),
+    ).toMatchObject({
+      req: { headers: { authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-api-key': '[REDACTED]' } },
+    });
   });
 
   it('refuses an oversized body with 413 before parsing it', async () => {

@@ -7,11 +7,11 @@ import { type Database, openDatabase } from './database.js';
 import { Migrator, readMigrations } from './migrator.js';
 
 export async function openMigratedDatabase(
-  config: Pick<Config, 'database'> & Partial<Pick<Config, 'search'>>,
+  config: Pick<Config, 'database'> & Partial<Pick<Config, 'search' | 'timeouts'>>,
   logger: Logger,
   migrationsDir = MIGRATIONS_DIR,
 ): Promise<Database> {
-  const database = await openDatabase(config.database, config.search);
+  const database = await openDatabase(config.database, config.search, config.timeouts);
   try {
     const applied = await new Migrator(database.pool, readMigrations(migrationsDir), logger).migrate();
     logger.info({ database: database.kind, applied: applied.length }, 'database schema is up to date');

@@ -9,6 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Config, loadConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 
 export type DatabaseKind = 'embedded' | 'server';
 
@@ -26,6 +27,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Statement and pool-acquire timeouts of every session (DB_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS). */
+export type DatabaseTimeouts = Pick<Config['timeouts'], 'dbStatementMs' | 'dbConnectMs'>;
+
 /** `memory://` keeps an embedded database in memory (tests); anything else is a directory. */
 export const IN_MEMORY = 'memory://';
 
@@ -34,30 +38,45 @@ export const IN_MEMORY = 'memory://';
  * going until LIMIT is met instead of stopping at ef_search candidates. Set per session, not per
  * query, so a query costs one round trip.
  */
-function sessionSettings(search: VectorSearchSettings): Array<[string, string]> {
+function sessionSettings(search: VectorSearchSettings, timeouts: DatabaseTimeouts): Array<[string, string]> {
   return [
     ['hnsw.iterative_scan', 'relaxed_order'],
     ['hnsw.ef_search', String(search.efSearch)],
     ['hnsw.max_scan_tuples', String(search.maxScanTuples)],
+    // A query stuck behind a lock or a runaway plan fails instead of holding a connection for ever.
+    ['statement_timeout', String(timeouts.dbStatementMs)],
   ];
 }
 
 export async function openDatabase(
   target: DatabaseTarget,
   search: VectorSearchSettings = loadConfig({}).search,
+  timeouts: DatabaseTimeouts = loadConfig({}).timeouts,
 ): Promise<Database> {
-  const settings = sessionSettings(search);
+  const settings = sessionSettings(search, timeouts);
   if (target.kind === 'server') {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize,
+      // Waiting for a free connection is bounded too: an exhausted pool answers with an error.
+      connectionTimeoutMillis: timeouts.dbConnectMs,
       options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
     });
     return databaseFromPool('server', pool, async () => pool.end());
   }
-  if (target.dataDir !== IN_MEMORY) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
-  await pglite.exec(settings.map(([name, value]) => `SET ${name} = '${value}';`).join('\n'));
+  let lock: DataDirLock | null = null;
+  if (target.dataDir !== IN_MEMORY) {
+    mkdirSync(target.dataDir, { recursive: true });
+    lock = lockDataDir(target.dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { vector } });
+    await pglite.exec(settings.map(([name, value]) => `SET ${name} = '${value}';`).join('\n'));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const pgConfig = createPgConfig(pglite);
   // node-postgres passes a query's custom type parsers as `types` to Parse, where the wire
   // protocol expects parameter type OIDs; its own serializer tolerates that, PGlite's does not.
@@ -68,8 +87,12 @@ export async function openDatabase(
   // PGlite is one session: the pool holds exactly one client, for ever.
   const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
   return databaseFromPool('embedded', pool, async () => {
-    await pool.end();
-    await pglite.close();
+    try {
+      await pool.end();
+      await pglite.close();
+    } finally {
+      lock?.release();
+    }
   });
 }
 

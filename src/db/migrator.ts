@@ -131,6 +131,8 @@ export class Migrator {
     const id = randomUUID();
     await client.query('BEGIN');
     try {
+      // A migration may rewrite a big table or build an index: DB_STATEMENT_TIMEOUT_MS is for queries.
+      await client.query('SET LOCAL statement_timeout = 0');
       await client.query(
         `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count)
          VALUES ($1, $2, $3, now(), 0)`,

@@ -63,12 +63,16 @@ export class EmbeddingRepository {
     const build = Prisma.raw(
       `WITH (m = ${Math.trunc(this.build.m)}, ef_construction = ${Math.trunc(this.build.efConstruction)})`,
     );
-    await this.prisma.$executeRaw`
-      CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
-       USING hnsw ((embedding::${type}) ${ops}) ${build} ${where}`;
-    await this.prisma.$executeRaw`
-      CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
-       USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${build} ${where}`;
+    // An HNSW build over a big catalogue takes minutes: DB_STATEMENT_TIMEOUT_MS is for queries.
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
+      this.prisma.$executeRaw`
+        CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
+         USING hnsw ((embedding::${type}) ${ops}) ${build} ${where}`,
+      this.prisma.$executeRaw`
+        CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
+         USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${build} ${where}`,
+    ]);
   }
 
   /** Drops a model's vectors and indexes (after a re-embedding replaced it). */

@@ -36,6 +36,8 @@ export interface ReembeddingStatus {
 
 export class ReembeddingService {
   private readonly running = new Map<ImageSpace, Promise<void>>();
+  /** Aborted by stop(): background jobs end after their current batch. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly states: EmbeddingSpaceRepository,
@@ -48,11 +50,18 @@ export class ReembeddingService {
 
   /** Starts (or resumes) a job for every space with a target, in the background. */
   start(): void {
+    if (this.stopping.signal.aborted) return;
     for (const space of IMAGE_SPACES) {
       if (!this.running.has(space)) {
-        void this.run(space).catch(() => undefined);
+        void this.run(space, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Stops the background jobs start() began and waits for them (shutdown: before the database closes). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.allSettled([...this.running.values()]);
   }
 
   /** Runs the space's job to completion (or until `signal` aborts); resolves at once when there is none. */
