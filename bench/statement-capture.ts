@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { type Config, loadConfig } from '../src/config.js';
-import { type Database, databaseFromPool } from '../src/db/database.js';
+import { type Database, databaseFromPool, serverPoolConfig } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import { type App, createApp } from '../src/server.js';
 
@@ -88,15 +88,9 @@ export function openCapturingDatabase(
   poolSize: number,
   search: Config['search'] = loadConfig({}).search,
 ): Database {
-  const settings: Array<[string, string]> = [
-    ['hnsw.iterative_scan', 'relaxed_order'],
-    ['hnsw.ef_search', String(search.efSearch)],
-    ['hnsw.max_scan_tuples', String(search.maxScanTuples)],
-  ];
+  const config = loadConfig({});
   const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
+    ...serverPoolConfig({ kind: 'server', url, poolSize }, search, config.timeouts),
     Client: CapturingClient as unknown as new () => pg.ClientBase,
   });
   return databaseFromPool('server', pool, async () => pool.end());

@@ -48,6 +48,26 @@ function sessionSettings(search: VectorSearchSettings, timeouts: DatabaseTimeout
   ];
 }
 
+/**
+ * How the service's pool on the Postgres server is configured: size, bounded waits and the session
+ * settings. Exported for callers that build their own pool (the benchmark's recording clients).
+ */
+export function serverPoolConfig(
+  target: Extract<DatabaseTarget, { kind: 'server' }>,
+  search: VectorSearchSettings,
+  timeouts: DatabaseTimeouts,
+): pg.PoolConfig {
+  return {
+    connectionString: target.url,
+    max: target.poolSize,
+    // Waiting for a free connection is bounded too: an exhausted pool answers with an error.
+    connectionTimeoutMillis: timeouts.dbConnectMs,
+    options: sessionSettings(search, timeouts)
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(' '),
+  };
+}
+
 export async function openDatabase(
   target: DatabaseTarget,
   search: VectorSearchSettings = loadConfig({}).search,
@@ -55,13 +75,7 @@ export async function openDatabase(
 ): Promise<Database> {
   const settings = sessionSettings(search, timeouts);
   if (target.kind === 'server') {
-    const pool = new pg.Pool({
-      connectionString: target.url,
-      max: target.poolSize,
-      // Waiting for a free connection is bounded too: an exhausted pool answers with an error.
-      connectionTimeoutMillis: timeouts.dbConnectMs,
-      options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' '),
-    });
+    const pool = new pg.Pool(serverPoolConfig(target, search, timeouts));
     return databaseFromPool('server', pool, async () => pool.end());
   }
   let lock: DataDirLock | null = null;
