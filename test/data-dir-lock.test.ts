@@ -57,4 +57,17 @@ describe('embedded data directory lock', () => {
     open.push(database);
     expect(readFileSync(join(dataDir, '.lock'), 'utf8').trim()).toBe(String(process.pid));
   });
+
+  it(
+    'takes over a lock bearing its own pid that it did not take (a restarted container reuses pid 1)',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      writeFileSync(join(dataDir, '.lock'), `${process.pid}\n`);
+      const database = await openDatabase({ kind: 'embedded', dataDir });
+      open.push(database);
+      expect(readFileSync(join(dataDir, '.lock'), 'utf8').trim()).toBe(String(process.pid));
+    },
+  );
 });

@@ -23,6 +23,9 @@ export interface DataDirLock {
 
 const lockPath = (dataDir: string): string => join(dataDir, '.lock');
 
+/** Lock files this process holds. */
+const held = new Set<string>();
+
 function holderOf(path: string): number | null {
   try {
     const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
@@ -57,7 +60,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = holderOf(path);
-      if (holder !== null && isRunning(holder)) throw new DataDirLockedError(dataDir, holder);
+      // Our own pid in a lock this process did not take is stale too: a container restarted after
+      // a crash runs node under the same pid (often 1) as the process that left the lock.
+      const ours = holder === process.pid && !held.has(path);
+      if (holder !== null && !ours && isRunning(holder)) throw new DataDirLockedError(dataDir, holder);
       rmSync(path, { force: true });
       continue;
     }
@@ -66,11 +72,13 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } finally {
       closeSync(fd);
     }
+    held.add(path);
     let released = false;
     return {
       release() {
         if (released) return;
         released = true;
+        held.delete(path);
         if (holderOf(path) === process.pid) rmSync(path, { force: true });
       },
     };
