@@ -45,7 +45,16 @@ const configSchema = z.object({
     .default(16 * 1024 * 1024),
   MAX_BULK_PRODUCTS: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
-  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(8),
+  /** What one root field that runs a vector query or a model costs in the budget, besides its list. */
+  VECTOR_QUERY_COST: z.coerce.number().int().min(0).default(50),
+  /** Nesting levels of fields; a root field is level 1. */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(9),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(5_000),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  /** `production` hides schema details ("Did you mean …") from client errors. */
+  NODE_ENV: z.string().default('development'),
   HNSW_EF_SEARCH: z.coerce.number().int().min(1).max(1000).default(100),
   HNSW_MAX_SCAN_TUPLES: z.coerce.number().int().min(100).default(20_000),
   /** Score every filtered product exactly instead of using the HNSW indexes (small catalogues, recall checks). */
@@ -79,6 +88,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
 
 export interface Config {
+  /** NODE_ENV is `production`. */
+  readonly production: boolean;
   readonly host: string;
   readonly port: number;
   readonly database:
@@ -96,7 +107,12 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly maxBulkProducts: number;
     readonly maxQueryComplexity: number;
+    readonly vectorQueryCost: number;
     readonly maxQueryDepth: number;
+    readonly maxQueryAliases: number;
+    readonly maxRootFields: number;
+    readonly maxQueryTokens: number;
+    readonly maxQueryDirectives: number;
   };
   readonly search: {
     readonly efSearch: number;
@@ -140,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return {
+    production: raw.NODE_ENV === 'production',
     host: raw.HOST,
     port: raw.PORT,
     database: raw.DATABASE_URL
@@ -157,7 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: raw.MAX_BODY_BYTES,
       maxBulkProducts: raw.MAX_BULK_PRODUCTS,
       maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
+      vectorQueryCost: raw.VECTOR_QUERY_COST,
       maxQueryDepth: raw.MAX_QUERY_DEPTH,
+      maxQueryAliases: raw.MAX_QUERY_ALIASES,
+      maxRootFields: raw.MAX_ROOT_FIELDS,
+      maxQueryTokens: raw.MAX_QUERY_TOKENS,
+      maxQueryDirectives: raw.MAX_QUERY_DIRECTIVES,
     },
     search: {
       efSearch: raw.HNSW_EF_SEARCH,

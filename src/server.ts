@@ -7,7 +7,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request } from 'express';
-import depthLimit from 'graphql-depth-limit';
 import { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
@@ -15,7 +14,9 @@ import { type Config } from './config.js';
 import { type Database } from './db/database.js';
 import { buildGraphQLSchema } from './graphql-schema.js';
 import { errorLoggingPlugin, formatError } from './graphql/error-formatter.js';
+import { inputTextPlugin } from './graphql/input-text.js';
 import { complexityLimitPlugin } from './graphql/query-complexity.js';
+import { queryLimits } from './graphql/query-limits.js';
 import { type RequestContext, RequestLoaders } from './graphql/request-context.js';
 import { createServices, type Services } from './services.js';
 
@@ -42,13 +43,27 @@ export async function createApp(options: {
   const expressApp = express();
   const httpServer = createServer(expressApp);
 
+  const limits = queryLimits({
+    maxTokens: config.limits.maxQueryTokens,
+    maxAliases: config.limits.maxQueryAliases,
+    maxDirectives: config.limits.maxQueryDirectives,
+    maxDepth: config.limits.maxQueryDepth,
+    maxRootFields: config.limits.maxRootFields,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
-    validationRules: [depthLimit(config.limits.maxQueryDepth)],
+    // No "Did you mean …" field names for strangers probing the schema.
+    hideSchemaDetailsFromClientErrors: config.production,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     plugins: [
       errorLoggingPlugin,
-      complexityLimitPlugin(schema, config.limits.maxQueryComplexity),
+      complexityLimitPlugin(schema, {
+        maximum: config.limits.maxQueryComplexity,
+        vectorQueryCost: config.limits.vectorQueryCost,
+      }),
+      inputTextPlugin(schema),
       // In-flight requests get most of the shutdown deadline; the rest is for closing the database.
       ApolloServerPluginDrainHttpServer({
         httpServer,

@@ -147,7 +147,7 @@ describe('HTTP service (embedded Postgres)', () => {
       errors: Array<{ message: string; extensions: { code: string } }>;
     };
     expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(body.errors[0]!.message).toMatch(/exceeds maximum operation depth/);
+    expect(body.errors[0]!.message).toMatch(/Query depth limit of 3 exceeded/);
   });
 
   it('hides unexpected errors behind INTERNAL_SERVER_ERROR and logs them with the request id', async () => {

@@ -1,7 +1,7 @@
-import { Arg, Authorized, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Extensions, Authorized, Int, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/principal.js';
 import { ImageInput } from '../imaging/image.input.js';
-import { listComplexity } from '../graphql/query-complexity.js';
+import { listComplexity, VECTOR_QUERY } from '../graphql/query-complexity.js';
 import { ProductFilter } from '../catalogue/product.input.js';
 import { ClassificationService } from './classification.service.js';
 import { CategoryLabelInput, ClassificationReport, TextScore } from './classification.type.js';
@@ -11,6 +11,7 @@ export class ClassificationResolver {
   constructor(private readonly classification: ClassificationService) {}
 
   @Authorized(Role.ANALYST)
+  @Extensions(VECTOR_QUERY)
   @Query(() => ClassificationReport, {
     description:
       'Zero-shot classification of the catalogue by CLIP: per product the softmax over labels, with counts, accuracy and a confusion matrix where categories map to labels.',
@@ -37,6 +38,7 @@ export class ClassificationResolver {
     return this.classification.classifyProducts({ labels, templates, filter, categoryLabels, first });
   }
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [TextScore], {
     description:
       'How well each text describes a photo: CLIP cosine and softmax probability across the texts.',

@@ -3,7 +3,7 @@
 // anything else is hidden from the client and logged by `errorLoggingPlugin` with the request id.
 import { type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type RequestContext } from './request-context.js';
 import { DomainError, ErrorCode } from '../errors/domain-errors.js';
 
@@ -13,13 +13,36 @@ function hasClientCode(extensions: Readonly<Record<string, unknown>> | undefined
   return typeof code === 'string' && code !== String(ErrorCode.INTERNAL_SERVER_ERROR);
 }
 
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+/**
+ * A refusal of the client's whole operation before it executes (limits, unusable input): HTTP 400
+ * and BAD_USER_INPUT, never a 500. A domain error given as the reason keeps its details (`field`).
+ */
+export function operationRefused(reason: string | DomainError): GraphQLError {
+  return typeof reason === 'string'
+    ? new GraphQLError(reason, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } })
+    : new GraphQLError(reason.message, {
+        originalError: reason,
+        extensions: { code: reason.code, http: { status: 400 } },
+      });
+}
+
+/** The domain error behind `error`: thrown by a resolver, or the reason of an operation refusal. */
+function domainErrorOf(error: unknown): DomainError | undefined {
   const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return original;
+  if (original instanceof GraphQLError && original.originalError instanceof DomainError) {
+    return original.originalError;
+  }
+  return undefined;
+}
+
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = domainErrorOf(error);
   const where = {
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
   };
-  if (original instanceof DomainError) {
+  if (original) {
     return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
   }
   if (hasClientCode(formatted.extensions)) {
@@ -37,11 +60,10 @@ export const errorLoggingPlugin: ApolloServerPlugin<RequestContext> = {
     return Promise.resolve({
       didEncounterErrors({ contextValue, errors }) {
         for (const error of errors) {
-          const original = unwrapResolverError(error);
-          if (original instanceof DomainError) continue;
+          if (domainErrorOf(error)) continue;
           if (hasClientCode(error.extensions)) continue;
           contextValue.logger.error(
-            { err: original, path: error.path },
+            { err: unwrapResolverError(error), path: error.path },
             'unexpected error while resolving a request',
           );
         }

@@ -1,11 +1,13 @@
-// Bounds on what one request may ask for: a depth limit, and a complexity budget in which every
-// list field costs its page size times the cost of its items.
+// The complexity budget of one operation: every list field costs its page size times the cost of
+// its items, and every root field that runs a vector query costs a base price of its own on top,
+// so a thousand aliased `similarProducts(k: 1)` cannot pass as "cheap".
 import { createRequire } from 'node:module';
 import { type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { type GraphQLSchema } from 'graphql';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import { type ComplexityEstimator } from 'graphql-query-complexity';
-import { ErrorCode } from '../errors/domain-errors.js';
+import { operationRefused } from './error-formatter.js';
+import { coercedVariables } from './operation-inputs.js';
 
 // graphql-query-complexity's ES build imports `graphql/index.mjs`, a second copy of graphql beside
 // the CommonJS one every other package loads, and graphql refuses schemas from "another realm".
@@ -13,6 +15,12 @@ import { ErrorCode } from '../errors/domain-errors.js';
 const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
   'graphql-query-complexity',
 ) as typeof QueryComplexity;
+
+/**
+ * Field extensions marking a field whose resolver runs a vector query (or a model): the budget
+ * charges it `vectorQueryCost` on top of its list complexity. Use as `@Extensions(VECTOR_QUERY)`.
+ */
+export const VECTOR_QUERY = { vectorQuery: true } as const;
 
 /** Complexity of a list field whose size is the argument `argName` (or `fallback`). */
 export function listComplexity(argName: string, fallback: number): ComplexityEstimator {
@@ -23,23 +31,43 @@ export function listComplexity(argName: string, fallback: number): ComplexityEst
   };
 }
 
-export function complexityLimitPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin {
+/** The field's own complexity (its `complexity` option) plus the base cost of a vector query. */
+function vectorQueryEstimator(vectorQueryCost: number): ComplexityEstimator {
+  const ownComplexity = fieldExtensionsEstimator();
+  return (options) => {
+    const extensions = options.field.extensions as { vectorQuery?: boolean } | undefined;
+    if (!extensions?.vectorQuery) return undefined;
+    return vectorQueryCost + (ownComplexity(options) ?? 1 + options.childComplexity);
+  };
+}
+
+export function complexityLimitPlugin(
+  schema: GraphQLSchema,
+  limits: { maximum: number; vectorQueryCost: number },
+): ApolloServerPlugin {
+  const estimators = [
+    vectorQueryEstimator(limits.vectorQueryCost),
+    fieldExtensionsEstimator(),
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
   return {
     requestDidStart() {
       return Promise.resolve({
-        didResolveOperation({ request, document }) {
+        didResolveOperation({ request, document, operation }) {
+          // Variables that do not coerce are the client's mistake, and Apollo reports them itself
+          // (400, BAD_USER_INPUT naming the variable) when it executes; getComplexity would throw.
+          if (!coercedVariables(schema, operation, request.variables)) return Promise.resolve();
           const complexity = getComplexity({
             schema,
             query: document,
             ...(request.operationName ? { operationName: request.operationName } : {}),
             variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            estimators,
           });
-          if (complexity > maximum) {
+          if (complexity > limits.maximum) {
             return Promise.reject(
-              new GraphQLError(
-                `The query is too complex: complexity ${complexity} exceeds the limit of ${maximum}; ask for fewer items or fields`,
-                { extensions: { code: ErrorCode.BAD_USER_INPUT, complexity, maximum } },
+              operationRefused(
+                `The query is too complex: complexity ${complexity} exceeds the limit of ${limits.maximum} (MAX_QUERY_COMPLEXITY); ask for fewer items or fields`,
               ),
             );
           }

@@ -1,5 +1,5 @@
-import { Arg, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { listComplexity } from '../graphql/query-complexity.js';
+import { Arg, Extensions, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { listComplexity, VECTOR_QUERY } from '../graphql/query-complexity.js';
 import { DistanceMetric, EmbeddingSpace, K_DEFAULT, K_MAX, RankBy } from './recommendation.domain.js';
 import { RecommendationService } from './recommendation.service.js';
 import {
@@ -14,6 +14,7 @@ import {
 export class RecommendationResolver {
   constructor(private readonly recommendationService: RecommendationService) {}
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [ScoredProduct], {
     description:
       'The k products most similar to a product (itself excluded) in one space, by a metric (default COSINE).',
@@ -29,6 +30,7 @@ export class RecommendationResolver {
     return this.recommendationService.similarProducts(productId, k, space, metric, p);
   }
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [ScoredProduct], {
     description:
       'More like these, less like those: examples, weighted spaces, filters that keep k, any metric, diversity, explanations.',
@@ -49,6 +51,7 @@ export class RecommendationResolver {
     return scored.explain ? scored.explain() : null;
   }
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [RankedProduct], {
     description: 'Products ranked by a metric of their attribute vectors, best first.',
     complexity: listComplexity('k', K_DEFAULT),

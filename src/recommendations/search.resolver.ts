@@ -1,6 +1,6 @@
-import { Arg, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Extensions, Int, Query, Resolver } from 'type-graphql';
 import { ImageInput } from '../imaging/image.input.js';
-import { listComplexity } from '../graphql/query-complexity.js';
+import { listComplexity, VECTOR_QUERY } from '../graphql/query-complexity.js';
 import { EmbeddingSpace, K_DEFAULT } from './recommendation.domain.js';
 import { SearchService } from './search.service.js';
 import { ScoredProduct } from './recommendation.type.js';
@@ -9,6 +9,7 @@ import { ScoredProduct } from './recommendation.type.js';
 export class SearchResolver {
   constructor(private readonly search: SearchService) {}
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [ScoredProduct], {
     description:
       "Products whose photos match a text, by CLIP (cosine of the text's and the photos' embeddings).",
@@ -21,6 +22,7 @@ export class SearchResolver {
     return this.search.searchProducts(text, k);
   }
 
+  @Extensions(VECTOR_QUERY)
   @Query(() => [ScoredProduct], {
     description: 'Products that look like a photo: upload one, find the catalogue products nearest to it.',
     complexity: listComplexity('k', K_DEFAULT),
