@@ -20,6 +20,8 @@ const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined 
 
 /** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
 export const DEFAULT_IMAGE_MODEL = 'resnet50-v1-7';
+/** Committed under models/: the IMAGE model when IMAGE_MODEL is unset and ResNet-50 is not installed. */
+export const BUNDLED_IMAGE_MODEL = 'mobilenetv2-12-int8';
 export const DEFAULT_CLIP_MODEL = 'clip-vit-base-patch32';
 
 const configSchema = z.object({
@@ -63,8 +65,8 @@ const configSchema = z.object({
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),
-  /** Empty disables the space. */
-  IMAGE_MODEL: z.string().default(DEFAULT_IMAGE_MODEL),
+  /** Empty disables the space; unset: ResNet-50 when installed, else the bundled MobileNetV2. */
+  IMAGE_MODEL: z.string().optional(),
   CLIP_MODEL: z.string().default(DEFAULT_CLIP_MODEL),
   MODELS_AUTO_DOWNLOAD: booleanFromEnv.default(true),
   MODELS_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -125,7 +127,11 @@ export interface Config {
   readonly models: {
     readonly directory: string;
     readonly manifestPath: string;
-    readonly imageModelId: string | null;
+    /**
+     * The IMAGE model: the first of these that is installed (the first when none is); empty
+     * disables the space. IMAGE_MODEL names one; unset, ResNet-50 then the bundled MobileNetV2.
+     */
+    readonly imageModelIds: readonly string[];
     readonly clipModelId: string | null;
     readonly autoDownload: boolean;
     readonly baseUrl: string | undefined;
@@ -190,7 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     models: {
       directory: fromProjectRoot(raw.MODELS_DIR),
       manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),
-      imageModelId: raw.IMAGE_MODEL.trim() || null,
+      imageModelIds:
+        raw.IMAGE_MODEL === undefined
+          ? [DEFAULT_IMAGE_MODEL, BUNDLED_IMAGE_MODEL]
+          : [raw.IMAGE_MODEL.trim()].filter((id) => id !== ''),
       clipModelId: raw.CLIP_MODEL.trim() || null,
       autoDownload: raw.MODELS_AUTO_DOWNLOAD,
       baseUrl: raw.MODELS_BASE_URL,
