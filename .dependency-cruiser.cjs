@@ -2,7 +2,9 @@
 // folder may import its own layer and any layer below it, never one above. Top to bottom:
 //
 //   main.ts, server.ts, graphql-schema.ts   composition root: wires everything, serves HTTP
+//   pages/                                 the web pages, GraphiQL and product photos over HTTP
 //   demo/                                  the demo catalogue seeded on first start
+//   analytics/                             analysts' views of the catalogue (embedding maps)
 //   classification/                        zero-shot classification
 //   recommendations/                       the engine: validation, planning, SQL, diversity, explanations
 //   catalogue/                             products, attribute axes and attribute vectors
@@ -15,7 +17,9 @@
 //   errors/, config.ts, logger.ts, paths.ts, generated/   leaves
 const LAYERS = [
   '(main|server|graphql-schema)\\.ts',
+  'pages/',
   'demo/',
+  'analytics/',
   'classification/',
   'recommendations/',
   'catalogue/',

@@ -2,6 +2,7 @@
 // services. A resolver listed here is in the schema and has its instance; there is no second list.
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { EmbeddingMapResolver } from './analytics/embedding-map.resolver.js';
 import { AttributeAxisResolver } from './catalogue/attribute-axis.resolver.js';
 import { ProductFieldsResolver } from './catalogue/product-fields.resolver.js';
 import { ProductResolver } from './catalogue/product.resolver.js';
@@ -18,11 +19,12 @@ type ResolverEntry = readonly [resolver: Function, create: (services: Services) 
 
 const RESOLVERS: readonly ResolverEntry[] = [
   [ProductResolver, (s) => new ProductResolver(s.products)],
-  [ProductFieldsResolver, (s) => new ProductFieldsResolver(s.spaces)],
+  [ProductFieldsResolver, (s) => new ProductFieldsResolver(s.spaces, s.products)],
   [AttributeAxisResolver, (s) => new AttributeAxisResolver(s.attributeVectors)],
   [RecommendationResolver, (s) => new RecommendationResolver(s.recommendations)],
   [SearchResolver, (s) => new SearchResolver(s.search)],
   [ClassificationResolver, (s) => new ClassificationResolver(s.classification)],
+  [EmbeddingMapResolver, (s) => new EmbeddingMapResolver(s.maps)],
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
 ];

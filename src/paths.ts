@@ -17,4 +17,6 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 export const SCHEMA_SDL_PATH = join(PROJECT_ROOT, 'schema', 'schema.graphql');
+/** The web pages, as `npm run build` builds them from web/. */
+export const WEB_DIST_DIR = join(PROJECT_ROOT, 'dist', 'web');
 export const fromProjectRoot = (...parts: string[]): string => resolve(PROJECT_ROOT, ...parts);

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { type Logger } from 'pino';
@@ -18,6 +19,8 @@ import { inputTextPlugin } from './graphql/input-text.js';
 import { complexityLimitPlugin } from './graphql/query-complexity.js';
 import { queryLimits } from './graphql/query-limits.js';
 import { type RequestContext, RequestLoaders } from './graphql/request-context.js';
+import { webPages } from './pages/web-pages.js';
+import { WEB_DIST_DIR } from './paths.js';
 import { createServices, type Services } from './services.js';
 
 export interface App {
@@ -58,6 +61,8 @@ export async function createApp(options: {
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     plugins: [
+      // GET /graphql in a browser is our own offline GraphiQL (pages/), not Apollo's CDN-loaded Sandbox.
+      ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,
       complexityLimitPlugin(schema, {
         maximum: config.limits.maxQueryComplexity,
@@ -108,6 +113,7 @@ export async function createApp(options: {
       response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...details });
     });
   });
+  expressApp.use(webPages({ products: services.products, webDir: WEB_DIST_DIR }));
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),

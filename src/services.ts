@@ -2,6 +2,7 @@
 // given exactly what it uses. The HTTP half (server.ts) and the command-line scripts start here.
 import { fetch as undiciFetch } from 'undici';
 import { type Logger } from 'pino';
+import { EmbeddingMapService } from './analytics/embedding-map.service.js';
 import { AttributeAxisRepository } from './catalogue/attribute-axis.repository.js';
 import { AttributeVectorService } from './catalogue/attribute-vector.service.js';
 import { ProductRepository } from './catalogue/product.repository.js';
@@ -38,6 +39,7 @@ export interface Services {
   readonly engine: RecommendationEngine;
   readonly search: SearchService;
   readonly classification: ClassificationService;
+  readonly maps: EmbeddingMapService;
   readonly spaces: EmbeddingSpaceService;
   readonly media: ProductMediaService;
   readonly embedder: QueryEmbedder;
@@ -118,6 +120,7 @@ export async function createServices(database: Database, config: Config, logger:
       products,
       embedder,
     ),
+    maps: new EmbeddingMapService(products, spaces, embeddings),
     spaces,
     media,
     embedder,

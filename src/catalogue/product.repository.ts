@@ -34,6 +34,11 @@ export class ProductRepository {
     return row ? toRecord(row) : null;
   }
 
+  async findByIds(ids: readonly string[]): Promise<ProductRecord[]> {
+    const rows = await this.prisma.product.findMany({ where: { id: { in: [...ids] } } });
+    return rows.map(toRecord);
+  }
+
   async findBySku(sku: string): Promise<ProductRecord | null> {
     const row = await this.prisma.product.findUnique({ where: { sku } });
     return row ? toRecord(row) : null;
@@ -49,6 +54,44 @@ export class ProductRepository {
 
   async count(): Promise<number> {
     return this.prisma.product.count();
+  }
+
+  /** Every category with how many products it has, largest first. */
+  async categories(): Promise<Array<{ category: string; count: number }>> {
+    const rows = await this.prisma.product.groupBy({
+      by: ['category'],
+      _count: { _all: true },
+      orderBy: [{ _count: { category: 'desc' } }, { category: 'asc' }],
+    });
+    return rows.map((row) => ({ category: row.category, count: row._count._all }));
+  }
+
+  /** Attribute scores of up to `limit` products, oldest first (the embedding map's ATTRIBUTES space). */
+  async attributeScores(limit: number): Promise<Array<{ id: string; scores: number[] }>> {
+    const rows = await this.prisma.product.findMany({
+      select: { id: true, attributeScores: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((row) => ({ id: row.id, scores: row.attributeScores.map(Number) }));
+  }
+
+  /** The stored photo (canonical JPEG) of a product, with its sha256 for caching. */
+  async photo(id: string): Promise<{ bytes: Buffer; sha256: string } | null> {
+    const row = await this.prisma.productImage.findUnique({
+      where: { productId: id },
+      select: { bytes: true, sha256: true },
+    });
+    return row ? { bytes: Buffer.from(row.bytes), sha256: row.sha256 } : null;
+  }
+
+  /** The photo versions (sha256) of those products that have a stored photo. */
+  async photoVersions(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.prisma.productImage.findMany({
+      where: { productId: { in: [...ids] } },
+      select: { productId: true, sha256: true },
+    });
+    return new Map(rows.map((row) => [row.productId, row.sha256]));
   }
 
   async page(filter: ResolvedProductFilter | null | undefined, request: PageRequest): Promise<ProductPage> {

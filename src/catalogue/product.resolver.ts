@@ -2,7 +2,7 @@ import { Arg, Authorized, ID, Int, Mutation, Query, Resolver } from 'type-graphq
 import { Role } from '../auth/principal.js';
 import { ProductService } from './product.service.js';
 import { ProductFilter, ProductInput, ProductUpdateInput } from './product.input.js';
-import { Product, ProductConnection } from './product.type.js';
+import { CategoryCount, Product, ProductConnection } from './product.type.js';
 import { listComplexity } from '../graphql/query-complexity.js';
 
 @Resolver(() => Product)
@@ -17,6 +17,11 @@ export class ProductResolver {
   @Query(() => Product, { nullable: true })
   productBySku(@Arg('sku', () => String) sku: string) {
     return this.productService.getBySku(sku);
+  }
+
+  @Query(() => [CategoryCount], { description: 'Every category with its number of products, largest first.' })
+  categories() {
+    return this.productService.categories();
   }
 
   @Query(() => ProductConnection, { complexity: listComplexity('first', 20) })

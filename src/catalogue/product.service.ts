@@ -35,6 +35,10 @@ export interface ProductConnectionResult {
 export const PAGE_SIZE_DEFAULT = 20;
 export const PAGE_SIZE_MAX = 100;
 
+/** The HTTP path of a stored product photo; `v` is its sha256, so a new photo gets a new URL. */
+export const photoPath = (id: string, version: string): string =>
+  `/products/${id}/photo?v=${version.slice(0, 16)}`;
+
 export class ProductService {
   constructor(
     private readonly products: ProductRepository,
@@ -52,6 +56,23 @@ export class ProductService {
     if (!isProductId(id)) return null;
     const record = await this.products.findById(id);
     return record ? this.toProduct(record) : null;
+  }
+
+  /** The products with these ids, in the order asked (unknown and malformed ids left out). */
+  async getByIds(ids: readonly string[]): Promise<Product[]> {
+    const records = await this.products.findByIds(ids.filter(isProductId));
+    const byId = new Map(records.map((record) => [record.id, this.toProduct(record)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Every category with its number of products, largest first. */
+  async categories(): Promise<Array<{ category: string; count: number }>> {
+    return this.products.categories();
+  }
+
+  /** Attribute scores of up to `limit` products (oldest first). */
+  async attributeScores(limit: number): Promise<Array<{ id: string; scores: number[] }>> {
+    return this.products.attributeScores(limit);
   }
 
   async getBySku(sku: string): Promise<Product | null> {
@@ -155,6 +176,20 @@ export class ProductService {
 
   async count(): Promise<number> {
     return this.products.count();
+  }
+
+  /** A product's stored photo; null for an unknown product, a malformed id or no photo. */
+  async photo(id: string): Promise<{ bytes: Buffer; sha256: string } | null> {
+    return isProductId(id) ? this.products.photo(id) : null;
+  }
+
+  /**
+   * The paths of the stored photos of those products that have one. The path carries the photo's
+   * version, so a client may cache it for ever.
+   */
+  async photoPaths(ids: readonly string[]): Promise<Map<string, string>> {
+    const versions = await this.products.photoVersions(ids.filter(isProductId));
+    return new Map([...versions].map(([id, version]) => [id, photoPath(id, version)]));
   }
 
   /** The inputs whose SKUs no stored product has. */

@@ -63,6 +63,15 @@ export class Product {
   updatedAt!: Date;
 }
 
+@ObjectType({ description: 'A category and how many products it has.' })
+export class CategoryCount {
+  @Field(() => String)
+  category!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
 @ObjectType()
 export class ProductEdge {
   @Field(() => String)

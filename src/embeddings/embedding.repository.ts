@@ -101,6 +101,17 @@ export class EmbeddingRepository {
     return byProduct;
   }
 
+  /** Up to `limit` vectors of one model, oldest products first (for maps of the space). */
+  async vectorsOf(modelId: string, limit: number): Promise<Array<{ productId: string; vector: number[] }>> {
+    const rows = await this.prisma.$queryRaw<Array<{ product_id: string; vector: number[] }>>`
+      SELECT e.product_id::text AS product_id, e.embedding::real[] AS vector
+        FROM product_embedding e JOIN product p ON p.id = e.product_id
+       WHERE e.model_id = ${modelId}
+       ORDER BY p.created_at, p.id
+       LIMIT ${limit}`;
+    return rows.map((row) => ({ productId: row.product_id, vector: row.vector.map(Number) }));
+  }
+
   async productsWithImage(productIds: readonly string[]): Promise<Set<string>> {
     const rows = await this.prisma.productImage.findMany({
       where: { productId: { in: [...productIds] } },

@@ -1,0 +1,65 @@
+// What people look at, over plain HTTP: the pages built from web/ into dist/web (the storefront at
+// /, the analyst page at /analyst, the admin page at /admin), GraphiQL for a browser's GET /graphql
+// (served by the app itself, so it works offline), and the stored product photos the pages show.
+// The pages talk to the public GraphQL API like any client; nothing here bypasses it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Request, type Response, type Router } from 'express';
+import { type ProductService } from '../catalogue/product.service.js';
+
+const PAGES: Readonly<Record<string, string>> = {
+  '/': 'index.html',
+  '/analyst': 'analyst.html',
+  '/admin': 'admin.html',
+};
+
+export function webPages(options: { products: ProductService; webDir: string }): Router {
+  const { products, webDir } = options;
+  const router = express.Router();
+
+  router.get('/products/:id/photo', async (request: Request<{ id: string }>, response: Response) => {
+    const photo = await products.photo(request.params.id);
+    if (!photo) {
+      response.status(404).json({ error: 'no such product photo' });
+      return;
+    }
+    const etag = `"${photo.sha256}"`;
+    const versioned = request.query['v'] === photo.sha256.slice(0, 16);
+    response.setHeader('ETag', etag);
+    response.setHeader(
+      'Cache-Control',
+      versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate',
+    );
+    if (request.headers['if-none-match'] === etag) {
+      response.status(304).end();
+      return;
+    }
+    response.type('image/jpeg').send(photo.bytes);
+  });
+
+  const page = (file: string) => (_request: Request, response: Response) => {
+    const path = join(webDir, file);
+    if (!existsSync(path)) {
+      response
+        .status(503)
+        .type('text/plain')
+        .send('The web pages are not built: run `npm run build` (npm start and npm test build them).\n');
+      return;
+    }
+    response.setHeader('Cache-Control', 'no-cache');
+    response.sendFile(path);
+  };
+  for (const [route, file] of Object.entries(PAGES)) router.get(route, page(file));
+  // A browser opening the endpoint gets the IDE; API clients (POST, or GET asking for JSON) go on.
+  router.get('/graphql', (request, response, next) => {
+    if (request.accepts(['application/json', 'text/html']) === 'text/html')
+      page('graphiql.html')(request, response);
+    else next();
+  });
+  // Hashed bundle names: cacheable for ever.
+  router.use(
+    '/assets',
+    express.static(join(webDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
+  );
+  return router;
+}
