@@ -147,10 +147,11 @@ export async function createApp(options: {
   );
   expressApp.use(
     '/graphql',
-    requestTimeout(config.timeouts.requestMs),
     ...(rateLimits ? [rateLimits.authFailureGuard(authenticator)] : []),
     bodyBudget(new BodyByteBudget(config.limits.maxInflightBodyBytes), config.limits.maxBodyBytes),
+    // Reading the body is bounded by HTTP_BODY_TIMEOUT_MS (node, 408); running it by REQUEST_TIMEOUT_MS.
     express.json({ limit: config.limits.maxBodyBytes }),
+    requestTimeout(config.timeouts.requestMs),
     expressMiddleware(apollo, {
       context: ({ req, res }: { req: Request; res: Response }) => Promise.resolve(httpContext(req, res)),
     }),

@@ -1,4 +1,4 @@
-// REQUEST_TIMEOUT_MS: a request still running at its deadline is answered 504 REQUEST_TIMEOUT at
+// REQUEST_TIMEOUT_MS, counted once the body is read: a request still running at its deadline is answered 504 REQUEST_TIMEOUT at
 // once. Its work is abandoned as far as it can be: the deadline's AbortSignal reaches the GraphQL
 // context, where no further field starts resolving (graphql/request-deadline.ts); a statement
 // already in Postgres ends by its own DB_STATEMENT_TIMEOUT_MS. The late answer is dropped.
