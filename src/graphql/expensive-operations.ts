@@ -61,7 +61,9 @@ export function expensiveOperationLimitPlugin(
           const client = contextValue.client;
           if (!client || !operation) return;
           const rootType =
-            operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
+            operation.operation === OperationTypeNode.MUTATION
+              ? schema.getMutationType()
+              : schema.getQueryType();
           if (!rootType) return;
           const fragments = new Map(
             document.definitions
