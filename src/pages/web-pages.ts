@@ -7,6 +7,24 @@ import { join } from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import { type ProductService } from '../catalogue/product.service.js';
 
+/**
+ * For the HTML pages and their bundles: everything from this origin only. Inline style attributes
+ * are allowed (the plotting library and the GraphQL editor set them); scripts never inline.
+ */
+const PAGE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const PAGES: Readonly<Record<string, string>> = {
   '/': 'index.html',
   '/analyst': 'analyst.html',
@@ -47,6 +65,7 @@ export function webPages(options: { products: ProductService; webDir: string }):
       return;
     }
     response.setHeader('Cache-Control', 'no-cache');
+    response.setHeader('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
     response.sendFile(path);
   };
   for (const [route, file] of Object.entries(PAGES)) router.get(route, page(file));
@@ -59,7 +78,13 @@ export function webPages(options: { products: ProductService; webDir: string }):
   // Hashed bundle names: cacheable for ever.
   router.use(
     '/assets',
-    express.static(join(webDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
+    express.static(join(webDir, 'assets'), {
+      immutable: true,
+      maxAge: '1y',
+      fallthrough: false,
+      // Workers are governed by their own response's policy.
+      setHeaders: (response) => response.setHeader('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY),
+    }),
   );
   return router;
 }

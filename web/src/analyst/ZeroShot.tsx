@@ -83,7 +83,13 @@ export function ZeroShot() {
         y: { label: 'actual' },
         color: { scheme: 'blues', legend: true, label: 'products' },
         marks: [
-          plot.cell(cells, { x: 'predicted', y: 'actual', fill: 'count', inset: 0.5 }),
+          plot.cell(cells, {
+            x: 'predicted',
+            y: 'actual',
+            fill: 'count',
+            inset: 0.5,
+            className: 'matrix-cell',
+          }),
           plot.text(cells, {
             x: 'predicted',
             y: 'actual',

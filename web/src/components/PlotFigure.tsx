@@ -21,6 +21,9 @@ export function PlotFigure(props: {
       figure = plot.plot(options(plot));
       figure.setAttribute('role', 'img');
       figure.setAttribute('aria-label', label);
+      // The figure is one image with one label; Plot's per-mark labels on <g> elements are not
+      // allowed there (axe: aria-prohibited-attr) and would be hidden inside an image anyway.
+      for (const part of figure.querySelectorAll('[aria-label]')) part.removeAttribute('aria-label');
       holder.current.replaceChildren(figure);
       onFigure?.(figure);
     });

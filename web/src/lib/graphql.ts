@@ -20,6 +20,8 @@ export function createClient(apiKey: () => string | null = () => null): Client {
     url: '/graphql',
     exchanges: [cacheExchange, fetchExchange],
     requestPolicy: 'cache-first',
+    // POST: Apollo's CSRF prevention refuses simple GET requests.
+    preferGetMethod: false,
     fetchOptions: () => {
       const key = apiKey();
       return key ? { headers: { authorization: `Bearer ${key}` } } : {};
@@ -47,7 +49,7 @@ export function describeError(
 export function fileToBase64(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onload = () => resolve((reader.result as string).replace(/^data:[^,]*,/, ''));
     reader.onerror = () => reject(reader.error ?? new Error('could not read the file'));
     reader.readAsDataURL(file);
   });

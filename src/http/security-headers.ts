@@ -1,0 +1,14 @@
+// Security headers (helmet) on every response. The API answers JSON, so the content security policy
+// forbids everything; the pages (pages/web-pages.ts) replace it with their own policy, which admits
+// only this origin's own scripts, styles, images, fonts and workers.
+import { type RequestHandler } from 'express';
+import helmet from 'helmet';
+
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    },
+  });
+}
