@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start` as a new user runs it, twice, on a fresh embedded database: each start must serve
-# GET /healthz, print no `npm warn` line, and the second must not rebuild (nothing changed).
+# GET /healthz, print no `npm warn` line, and the second must not rebuild (nothing changed: no
+# prisma generate, no tsc output, no web build).
 # Prints how long each start took until it served.
 #
 #   bash scripts/start-smoke.sh            (PORT defaults to 4100)
@@ -35,9 +36,9 @@ start_once() { # <label> -> prints seconds until /healthz answered 200
 }
 
 start_once first
-built="$(stat -c '%y %n' dist/src/main.js dist/tsconfig.build.tsbuildinfo src/generated/prisma/client.ts)"
+built="$(stat -c '%y %n' dist/src/main.js dist/tsconfig.build.tsbuildinfo src/generated/prisma/client.ts dist/web/index.html)"
 start_once second
-if [ "$built" != "$(stat -c '%y %n' dist/src/main.js dist/tsconfig.build.tsbuildinfo src/generated/prisma/client.ts)" ]; then
+if [ "$built" != "$(stat -c '%y %n' dist/src/main.js dist/tsconfig.build.tsbuildinfo src/generated/prisma/client.ts dist/web/index.html)" ]; then
   echo "start-smoke: the second npm start rebuilt although nothing changed:" >&2
   cat "$work/second.log" >&2
   exit 1
