@@ -9,6 +9,7 @@
 //   embeddings/                            embedding storage and lifecycle, media pipeline, query embedding
 //   inference/                             ONNX sessions, CNN/CLIP models, tokenizer, manifest, downloads
 //   imaging/                               image intake (SSRF-safe loader) and preprocessing
+//   http/                                  HTTP safeguards: timeouts, rate limits, body budget, readiness, headers
 //   graphql/                               request context, complexity, error formatting (transport leaf)
 //   auth/                                  API keys and roles
 //   db/                                    database factory, migrations, vector SQL fragments
@@ -22,6 +23,7 @@ const LAYERS = [
   'embeddings/',
   'inference/',
   'imaging/',
+  'http/',
   'graphql/',
   'auth/',
   'db/',
@@ -39,6 +41,14 @@ const layerRules = LAYERS.slice(1).map((layer, index) => ({
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: 'http-only-from-the-root',
+      comment:
+        'http/ is express middleware the composition root puts in front of GraphQL; no domain folder uses it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(server|main)\\.ts$', '^src/http/'] },
+      to: { path: '^src/http/' },
+    },
     {
       name: 'no-circular',
       comment: 'Files must not import each other in a circle.',

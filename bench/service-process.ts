@@ -46,6 +46,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     MODELS_AUTO_DOWNLOAD: 'false',
     ADMIN_API_KEYS: ADMIN_KEY,
     ANALYST_API_KEYS: ANALYST_KEY,
+    // The load comes from one address and one key: per-client limits would measure the limiter.
+    RATE_LIMIT_ENABLED: 'false',
     MODELS_DIR: options.modelsDir,
     MODELS_MANIFEST: options.manifestPath,
     IMAGE_MODEL: options.imageModel,

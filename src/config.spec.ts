@@ -19,7 +19,7 @@ describe('configuration', () => {
     expect(config.database).toEqual({ kind: 'embedded', dataDir: '.data' });
     expect(config.auth.adminKeys).toEqual(['a', 'b']);
     expect(config.seedDemo).toBe(false);
-    expect(config.models.imageModelId).toBeNull();
+    expect(config.models.imageModelIds).toEqual([]);
     expect(config.models.clipModelId).toBe('clip-vit-base-patch32');
     expect(config.index).toEqual({ m: 16, efConstruction: 128 });
     expect(loadConfig({ HNSW_M: '24', HNSW_EF_CONSTRUCTION: '200' }).index).toEqual({

@@ -20,6 +20,8 @@ const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined 
 
 /** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
 export const DEFAULT_IMAGE_MODEL = 'resnet50-v1-7';
+/** Committed under models/: the IMAGE model when IMAGE_MODEL is unset and ResNet-50 is not installed. */
+export const BUNDLED_IMAGE_MODEL = 'mobilenetv2-12-int8';
 export const DEFAULT_CLIP_MODEL = 'clip-vit-base-patch32';
 
 const configSchema = z.object({
@@ -31,9 +33,38 @@ const configSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /** How long a query waits for a free pool connection (server only); 0 waits for ever. */
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /** How long `npm start` keeps retrying (with back-off) a Postgres server it cannot reach; 0 tries once. */
+  DB_STARTUP_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
   DATA_DIR: z.string().default('.data'),
   /** Deadline for a graceful stop after SIGTERM/SIGINT; the process exits 1 when it passes. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A GraphQL request running longer is answered 504 REQUEST_TIMEOUT and its remaining fields are not resolved; 0 disables. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Node's headersTimeout: a client must send all request headers within it. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Node's requestTimeout: a client must send the whole request (headers and body) within it (408). */
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long an idle keep-alive connection stays open. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** /readyz answers within this, whatever the database does (503 when the probe has not finished). */
+  READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(5_000).default(800),
+  /** Request bodies being read at once may declare at most this many bytes together; beyond, 503. */
+  MAX_INFLIGHT_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
+  RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
+  /** Failed authentications (a wrong API key) one client IP may make per window before it is blocked. */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** How long a client IP that made too many failed authentications gets 429 for any key it sends. */
+  RATE_LIMIT_AUTH_BLOCK_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Expensive root fields (vector queries, models, mutations) one API key (or IP without a key) may run per window. */
+  RATE_LIMIT_EXPENSIVE_OPERATIONS: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_EXPENSIVE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Express's `trust proxy`: false (default), true, a hop count, or addresses/subnets (`loopback`, `10.0.0.0/8`). */
+  TRUST_PROXY: z.string().default('false'),
   SEED_DEMO: booleanFromEnv.default(true),
   ADMIN_API_KEYS: keyList,
   ANALYST_API_KEYS: keyList,
@@ -63,8 +94,8 @@ const configSchema = z.object({
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
   MODELS_MANIFEST: z.string().optional(),
-  /** Empty disables the space. */
-  IMAGE_MODEL: z.string().default(DEFAULT_IMAGE_MODEL),
+  /** Empty disables the space; unset: ResNet-50 when installed, else the bundled MobileNetV2. */
+  IMAGE_MODEL: z.string().optional(),
   CLIP_MODEL: z.string().default(DEFAULT_CLIP_MODEL),
   MODELS_AUTO_DOWNLOAD: booleanFromEnv.default(true),
   MODELS_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -100,11 +131,28 @@ export interface Config {
     readonly dbStatementMs: number;
     readonly dbConnectMs: number;
     readonly shutdownMs: number;
+    readonly dbStartupRetryMs: number;
+    readonly requestMs: number;
+    readonly httpHeadersMs: number;
+    readonly httpBodyMs: number;
+    readonly httpKeepAliveMs: number;
+    readonly readinessMs: number;
   };
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly authFailures: number;
+    readonly authWindowSeconds: number;
+    readonly authBlockSeconds: number;
+    readonly expensiveOperations: number;
+    readonly expensiveWindowSeconds: number;
+  };
+  /** Express's `trust proxy` setting: which X-Forwarded-For hops give the client IP. */
+  readonly trustProxy: boolean | number | string;
   readonly auth: { readonly adminKeys: readonly string[]; readonly analystKeys: readonly string[] };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
     readonly maxBodyBytes: number;
+    readonly maxInflightBodyBytes: number;
     readonly maxBulkProducts: number;
     readonly maxQueryComplexity: number;
     readonly vectorQueryCost: number;
@@ -125,7 +173,11 @@ export interface Config {
   readonly models: {
     readonly directory: string;
     readonly manifestPath: string;
-    readonly imageModelId: string | null;
+    /**
+     * The IMAGE model: the first of these that is installed (the first when none is); empty
+     * disables the space. IMAGE_MODEL names one; unset, ResNet-50 then the bundled MobileNetV2.
+     */
+    readonly imageModelIds: readonly string[];
     readonly clipModelId: string | null;
     readonly autoDownload: boolean;
     readonly baseUrl: string | undefined;
@@ -143,6 +195,15 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** TRUST_PROXY as express takes it: `true`/`false`, a hop count, or a list of addresses and subnets. */
+function trustProxySetting(value: string): boolean | number | string {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'false') return false;
+  if (trimmed === 'true') return true;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return trimmed;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
@@ -153,6 +214,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.HNSW_EF_CONSTRUCTION < 2 * raw.HNSW_M) {
     throw new ConfigError(
       `Invalid environment: HNSW_EF_CONSTRUCTION (${raw.HNSW_EF_CONSTRUCTION}) must be at least 2 × HNSW_M (${raw.HNSW_M})`,
+    );
+  }
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_BODY_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid environment: HTTP_HEADERS_TIMEOUT_MS (${raw.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_BODY_TIMEOUT_MS (${raw.HTTP_BODY_TIMEOUT_MS})`,
+    );
+  }
+  if (raw.MAX_INFLIGHT_BODY_BYTES < raw.MAX_BODY_BYTES) {
+    throw new ConfigError(
+      `Invalid environment: MAX_INFLIGHT_BODY_BYTES (${raw.MAX_INFLIGHT_BODY_BYTES}) must be at least MAX_BODY_BYTES (${raw.MAX_BODY_BYTES}), or the largest allowed body could never be read`,
     );
   }
   return {
@@ -167,11 +238,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dbStatementMs: raw.DB_STATEMENT_TIMEOUT_MS,
       dbConnectMs: raw.DB_CONNECT_TIMEOUT_MS,
       shutdownMs: raw.SHUTDOWN_TIMEOUT_MS,
+      dbStartupRetryMs: raw.DB_STARTUP_RETRY_MS,
+      requestMs: raw.REQUEST_TIMEOUT_MS,
+      httpHeadersMs: raw.HTTP_HEADERS_TIMEOUT_MS,
+      httpBodyMs: raw.HTTP_BODY_TIMEOUT_MS,
+      httpKeepAliveMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      readinessMs: raw.READINESS_TIMEOUT_MS,
     },
+    rateLimits: {
+      enabled: raw.RATE_LIMIT_ENABLED,
+      authFailures: raw.RATE_LIMIT_AUTH_FAILURES,
+      authWindowSeconds: raw.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+      authBlockSeconds: raw.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+      expensiveOperations: raw.RATE_LIMIT_EXPENSIVE_OPERATIONS,
+      expensiveWindowSeconds: raw.RATE_LIMIT_EXPENSIVE_WINDOW_SECONDS,
+    },
+    trustProxy: trustProxySetting(raw.TRUST_PROXY),
     auth: { adminKeys: raw.ADMIN_API_KEYS, analystKeys: raw.ANALYST_API_KEYS },
     logLevel: raw.LOG_LEVEL,
     limits: {
       maxBodyBytes: raw.MAX_BODY_BYTES,
+      maxInflightBodyBytes: raw.MAX_INFLIGHT_BODY_BYTES,
       maxBulkProducts: raw.MAX_BULK_PRODUCTS,
       maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
       vectorQueryCost: raw.VECTOR_QUERY_COST,
@@ -190,7 +277,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     models: {
       directory: fromProjectRoot(raw.MODELS_DIR),
       manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),
-      imageModelId: raw.IMAGE_MODEL.trim() || null,
+      imageModelIds:
+        raw.IMAGE_MODEL === undefined
+          ? [DEFAULT_IMAGE_MODEL, BUNDLED_IMAGE_MODEL]
+          : [raw.IMAGE_MODEL.trim()].filter((id) => id !== ''),
       clipModelId: raw.CLIP_MODEL.trim() || null,
       autoDownload: raw.MODELS_AUTO_DOWNLOAD,
       baseUrl: raw.MODELS_BASE_URL,

@@ -13,10 +13,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const database = await openMigratedDatabase(config, logger);
   const app = await createApp({ config, database, logger });
-  if (config.seedDemo && database.kind === 'embedded') {
+  if (config.seedDemo) {
+    const started = Date.now();
     const added = await seedDemoCatalogue(app.services.products, { onlyIfEmpty: true });
     if (added > 0)
-      logger.info({ products: added }, 'seeded the demo catalogue into the empty embedded database');
+      logger.info(
+        { products: added, database: database.kind, ms: Date.now() - started },
+        'seeded the demo catalogue into the empty database (SEED_DEMO=false turns this off)',
+      );
   }
   const { url } = await app.listen();
   logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);

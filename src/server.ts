@@ -1,12 +1,12 @@
 // Composition root, HTTP half: the GraphQL schema over the services, Apollo, express, health
-// endpoints and request logging.
+// endpoints and request logging. The HTTP safeguards themselves live in http/.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
@@ -14,10 +14,18 @@ import { type Config } from './config.js';
 import { type Database } from './db/database.js';
 import { buildGraphQLSchema } from './graphql-schema.js';
 import { errorLoggingPlugin, formatError } from './graphql/error-formatter.js';
+import { expensiveOperationLimitPlugin } from './graphql/expensive-operations.js';
 import { inputTextPlugin } from './graphql/input-text.js';
 import { complexityLimitPlugin } from './graphql/query-complexity.js';
 import { queryLimits } from './graphql/query-limits.js';
 import { type RequestContext, RequestLoaders } from './graphql/request-context.js';
+import { requestDeadlinePlugin } from './graphql/request-deadline.js';
+import { bodyBudget, BodyByteBudget } from './http/body-budget.js';
+import { bodyErrors } from './http/body-errors.js';
+import { rateLimitKey, RateLimits } from './http/rate-limits.js';
+import { type ReadinessReport, readinessHandler } from './http/readiness.js';
+import { lateAnswerAfterTimeout, requestDeadline, requestTimeout } from './http/request-timeout.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createServices, type Services } from './services.js';
 
 export interface App {
@@ -40,8 +48,19 @@ export async function createApp(options: {
   const services = await createServices(database, config, logger);
   const schema = await buildGraphQLSchema(services);
   const authenticator = new ApiKeyAuthenticator(config.auth);
+  const rateLimits = config.rateLimits.enabled ? new RateLimits(config.rateLimits) : null;
   const expressApp = express();
-  const httpServer = createServer(expressApp);
+  const { httpHeadersMs, httpBodyMs, httpKeepAliveMs } = config.timeouts;
+  const httpServer = createServer(
+    {
+      headersTimeout: httpHeadersMs,
+      requestTimeout: httpBodyMs,
+      keepAliveTimeout: httpKeepAliveMs,
+      // Node checks the two read timeouts on this interval (30 s by default, too coarse for them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(httpHeadersMs / 4))),
+    },
+    expressApp,
+  );
 
   const limits = queryLimits({
     maxTokens: config.limits.maxQueryTokens,
@@ -64,6 +83,8 @@ export async function createApp(options: {
         vectorQueryCost: config.limits.vectorQueryCost,
       }),
       inputTextPlugin(schema),
+      ...(rateLimits ? [expensiveOperationLimitPlugin(rateLimits)] : []),
+      requestDeadlinePlugin,
       // In-flight requests get most of the shutdown deadline; the rest is for closing the database.
       ApolloServerPluginDrainHttpServer({
         httpServer,
@@ -76,18 +97,30 @@ export async function createApp(options: {
   });
   await apollo.start();
 
-  const contextFor = (
-    authorization?: string,
-    requestId: string = randomUUID(),
-    requestLogger = logger,
-  ): RequestContext => ({
-    requestId,
-    principal: authenticator.authenticate(authorization),
-    logger: requestLogger.child({ reqId: requestId }),
-    loaders: new RequestLoaders(),
-  });
+  const contextFor = (authorization?: string): RequestContext => {
+    const requestId = randomUUID();
+    return {
+      requestId,
+      principal: authenticator.authenticate(authorization),
+      logger: logger.child({ reqId: requestId }),
+      loaders: new RequestLoaders(),
+    };
+  };
+  const httpContext = (request: Request, response: Response): RequestContext => {
+    const ip = request.ip ?? 'unknown';
+    return {
+      requestId: request.id as string,
+      principal: authenticator.authenticate(request.headers.authorization),
+      logger: request.log.child({ reqId: request.id as string }),
+      loaders: new RequestLoaders(),
+      client: { ip, rateLimitKey: rateLimitKey(ip, request.headers.authorization) },
+      deadline: requestDeadline(response),
+    };
+  };
 
   expressApp.disable('x-powered-by');
+  expressApp.set('trust proxy', config.trustProxy);
+  expressApp.use(securityHeaders('/graphql'));
   expressApp.use(
     pinoHttp({
       logger,
@@ -103,52 +136,34 @@ export async function createApp(options: {
   expressApp.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
-  expressApp.get('/readyz', (_request, response) => {
-    void readiness(database, services).then(({ ready, ...details }) => {
-      response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...details });
-    });
-  });
-  expressApp.use(
-    '/graphql',
-    express.json({ limit: config.limits.maxBodyBytes }),
-    expressMiddleware(apollo, {
-      context: ({ req }: { req: Request }) =>
-        Promise.resolve(contextFor(req.headers.authorization, req.id as string, req.log)),
+  expressApp.get(
+    '/readyz',
+    readinessHandler({
+      probe: () => readiness(database, services),
+      timeoutMs: config.timeouts.readinessMs,
+      facts: { database: database.kind },
+      logger,
     }),
   );
-  const bodyErrors: ErrorRequestHandler = (
-    error: { status?: number; type?: string; message?: string },
-    _request,
-    response,
-    next,
-  ) => {
-    if (error.type === 'entity.too.large') {
-      response.status(413).json({
-        errors: [
-          {
-            message: `Request body exceeds ${config.limits.maxBodyBytes} bytes`,
-            extensions: { code: 'PAYLOAD_TOO_LARGE' },
-          },
-        ],
-      });
-      return;
-    }
-    if (error.type === 'entity.parse.failed') {
-      response.status(400).json({
-        errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-      });
-      return;
-    }
-    next(error);
-  };
-  expressApp.use(bodyErrors);
+  expressApp.use(
+    '/graphql',
+    ...(rateLimits ? [rateLimits.authFailureGuard(authenticator)] : []),
+    bodyBudget(new BodyByteBudget(config.limits.maxInflightBodyBytes), config.limits.maxBodyBytes),
+    // Reading the body is bounded by HTTP_BODY_TIMEOUT_MS (node, 408); running it by REQUEST_TIMEOUT_MS.
+    express.json({ limit: config.limits.maxBodyBytes }),
+    requestTimeout(config.timeouts.requestMs),
+    expressMiddleware(apollo, {
+      context: ({ req, res }: { req: Request; res: Response }) => Promise.resolve(httpContext(req, res)),
+    }),
+  );
+  expressApp.use(lateAnswerAfterTimeout, bodyErrors(config.limits.maxBodyBytes));
 
   return {
     services,
     apollo,
     authenticator,
     logger,
-    contextFor: (authorization) => contextFor(authorization),
+    contextFor,
     async listen(port = config.port, host = config.host) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -171,28 +186,11 @@ export async function createApp(options: {
  * Ready when the database answers and every migration is applied. Models are reported, not
  * required: a missing model disables only the queries that need it.
  */
-async function readiness(
-  database: Database,
-  services: Services,
-): Promise<{
-  ready: boolean;
-  database: string;
-  pendingMigrations?: readonly string[];
-  models?: ReadonlyArray<{ id: string; space: string; state: string; reason: string | null }>;
-  error?: string;
-}> {
-  try {
-    await database.prisma.$queryRaw`SELECT 1`;
-    const { pending } = await services.migrator.status();
-    const models = (await services.models.statuses())
-      .filter((model) => model.configured)
-      .map(({ id, space, state, reason }) => ({ id, space, state, reason }));
-    return { ready: pending.length === 0, database: database.kind, pendingMigrations: pending, models };
-  } catch (error) {
-    return {
-      ready: false,
-      database: database.kind,
-      error: error instanceof Error ? error.message : String(error),
-    };
-  }
+async function readiness(database: Database, services: Services): Promise<ReadinessReport> {
+  await database.prisma.$queryRaw`SELECT 1`;
+  const { pending } = await services.migrator.status();
+  const models = (await services.models.statuses())
+    .filter((model) => model.configured)
+    .map(({ id, space, state, reason }) => ({ id, space, state, reason }));
+  return { ready: pending.length === 0, pendingMigrations: pending, models };
 }

@@ -20,6 +20,7 @@ import { QueryEmbedder } from './embeddings/query-embedder.service.js';
 import { ReembeddingService } from './embeddings/reembedding.service.js';
 import { ImageLoader } from './imaging/image-loader.js';
 import { ImagePreprocessor } from './imaging/image-preprocessor.js';
+import { firstInstalledModel } from './inference/installed-model.js';
 import { loggingProgress, ModelDownloader } from './inference/model-downloader.js';
 import { ModelRegistry } from './inference/model-manifest.js';
 import { OnnxModelProvider } from './inference/onnx-model.provider.js';
@@ -53,20 +54,22 @@ export async function createServices(database: Database, config: Config, logger:
   await attributeVectors.load();
 
   const preprocessor = new ImagePreprocessor({ maxPixels: config.images.maxPixels });
+  const registry = ModelRegistry.fromFile(config.models.manifestPath);
+  // undici's own fetch: importing undici (the image loader does) replaces the global dispatcher
+  // that Node's bundled fetch would otherwise use with one of a different undici version.
+  const downloader = new ModelDownloader({
+    modelsDir: config.models.directory,
+    baseUrl: config.models.baseUrl,
+    fetch: undiciFetch,
+    progress: loggingProgress((fields, message) => logger.info(fields, message)),
+  });
   const models = new OnnxModelProvider(
-    ModelRegistry.fromFile(config.models.manifestPath),
+    registry,
     preprocessor,
-    // undici's own fetch: importing undici (the image loader does) replaces the global dispatcher
-    // that Node's bundled fetch would otherwise use with one of a different undici version.
-    new ModelDownloader({
-      modelsDir: config.models.directory,
-      baseUrl: config.models.baseUrl,
-      fetch: undiciFetch,
-      progress: loggingProgress((fields, message) => logger.info(fields, message)),
-    }),
+    downloader,
     {
       modelsDir: config.models.directory,
-      imageModelId: config.models.imageModelId,
+      imageModelId: await firstInstalledModel(config.models.imageModelIds, registry, downloader),
       clipModelId: config.models.clipModelId,
       threads: config.models.threads,
     },

@@ -4,6 +4,18 @@ import { ForbiddenError, UnauthenticatedError } from '../errors/domain-errors.js
 import { type Principal, Role } from './principal.js';
 
 export function assertRole(principal: Principal, allowed: readonly Role[]): void {
+  if (principal.kind !== 'key') {
+    // ADMIN keys may do what ANALYST keys may: an operation is reachable if any such key exists.
+    const reachable = principal.configuredRoles.some((role) => role === Role.ADMIN || allowed.includes(role));
+    if (!reachable) {
+      const variables = allowed.includes(Role.ANALYST)
+        ? 'ADMIN_API_KEYS or ANALYST_API_KEYS'
+        : 'ADMIN_API_KEYS';
+      throw new UnauthenticatedError(
+        `This operation needs the ${allowed.join(' or ')} role, but no such API keys are configured on this server (set ${variables})`,
+      );
+    }
+  }
   if (principal.kind === 'anonymous') {
     throw new UnauthenticatedError('This operation needs an API key: send `Authorization: Bearer <key>`');
   }

@@ -8,6 +8,12 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   MODEL_UNAVAILABLE = 'MODEL_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** The service cannot answer right now (database outage, body budget full): retry after Retry-After. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** Too many failed authentications or expensive operations from one client: HTTP 429, Retry-After. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** The request ran longer than REQUEST_TIMEOUT_MS: HTTP 504. */
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
 }
 
 export abstract class DomainError extends Error {

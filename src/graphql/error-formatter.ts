@@ -1,11 +1,16 @@
 // The one place that turns internal errors into client errors. Domain errors keep their message
 // and code; errors raised by GraphQL itself (parse, validation, variable coercion) keep theirs;
+// a database outage (db/outage.ts) becomes SERVICE_UNAVAILABLE with HTTP 503 and Retry-After;
 // anything else is hidden from the client and logged by `errorLoggingPlugin` with the request id.
 import { type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type RequestContext } from './request-context.js';
+import { databaseOutageOf, OUTAGE_RETRY_AFTER_SECONDS } from '../db/outage.js';
 import { DomainError, ErrorCode } from '../errors/domain-errors.js';
+
+/** What a client is told about an outage: retryable, and nothing about hosts or drivers. */
+export const SERVICE_UNAVAILABLE_MESSAGE = 'The database is unavailable right now; retry later';
 
 /** Codes GraphQL and Apollo assign themselves (GRAPHQL_PARSE_FAILED, BAD_USER_INPUT …) are safe to show. */
 function hasClientCode(extensions: Readonly<Record<string, unknown>> | undefined): boolean {
@@ -55,6 +60,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original) {
     return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
   }
+  if (databaseOutageOf(unwrapResolverError(error))) {
+    return {
+      message: SERVICE_UNAVAILABLE_MESSAGE,
+      ...where,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS },
+    };
+  }
   if (hasClientCode(formatted.extensions)) {
     return { message: formatted.message, ...where, extensions: { code: formatted.extensions?.['code'] } };
   }
@@ -68,12 +80,26 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
+/**
+ * Logs what the client is not told (with the request id of the context's logger), and answers an
+ * operation that met a database outage with HTTP 503 and Retry-After.
+ */
 export const errorLoggingPlugin: ApolloServerPlugin<RequestContext> = {
   requestDidStart() {
     return Promise.resolve({
-      didEncounterErrors({ contextValue, errors }) {
+      didEncounterErrors({ contextValue, errors, response }) {
         for (const error of errors) {
           if (domainErrorOf(error)) continue;
+          const outage = databaseOutageOf(unwrapResolverError(error));
+          if (outage) {
+            contextValue.logger.warn(
+              { outage: outage.kind, detail: outage.detail, path: error.path },
+              'database unavailable while resolving a request',
+            );
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+            continue;
+          }
           if (hasClientCode(error.extensions) || isVariableErrorLimit(error)) continue;
           contextValue.logger.error(
             { err: unwrapResolverError(error), path: error.path },

@@ -24,10 +24,21 @@ export class RequestLoaders {
   }
 }
 
-/** Who is calling, a logger bound to the request id, and the request's loaders. */
+/** The HTTP client behind a request: its address and what its rate limits count against. */
+export interface RequestClient {
+  readonly ip: string;
+  readonly rateLimitKey: string;
+}
+
+/**
+ * Who is calling, a logger bound to the request id, and the request's loaders. Requests that came
+ * over HTTP also carry their client and their REQUEST_TIMEOUT_MS deadline; in-process ones do not.
+ */
 export interface RequestContext {
   readonly requestId: string;
   readonly principal: Principal;
   readonly logger: Logger;
   readonly loaders: RequestLoaders;
+  readonly client?: RequestClient | undefined;
+  readonly deadline?: AbortSignal | undefined;
 }
