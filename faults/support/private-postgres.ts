@@ -95,7 +95,14 @@ export class PrivatePostgres {
     }
     const user = await postgresUser();
     const dir = mkdtempSync(join(faultsWorkDir(), 'pg-'));
-    if (user) chownSync(dir, user.uid, user.gid);
+    if (user) {
+      chownSync(dir, user.uid, user.gid);
+      await run('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]).catch(() => {
+        throw new Error(
+          `the postgres OS user cannot reach ${dir}: make FAULTS_WORK_DIR and its parents traversable`,
+        );
+      });
+    }
     const cluster = new PrivatePostgres({ dir, port: await freePort() }, user);
     await pgCommand(user, 'initdb', [
       '-D',
