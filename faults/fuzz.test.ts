@@ -22,6 +22,8 @@ import { ADMIN_KEY, type ServiceProcess, startService } from './support/service.
 const RUNS = Number(process.env['FAULTS_FUZZ_RUNS'] ?? 600);
 const SECONDS = Number(process.env['FAULTS_FUZZ_SECONDS'] ?? 75);
 const SEED = process.env['FAULTS_FUZZ_SEED'] ? Number(process.env['FAULTS_FUZZ_SEED']) : undefined;
+/** With the seed, replays one counterexample (the `path` a failure reports). */
+const PATH = process.env['FAULTS_FUZZ_PATH'];
 
 // The committed SDL is the schema the code emits (test/schema-drift.test.ts keeps them equal).
 const schema = buildSchema(readFileSync(join(PROJECT_ROOT, 'schema/schema.graphql'), 'utf8'));
@@ -82,7 +84,13 @@ describe.each(['server', 'embedded'] as const)('fuzzing the schema inputs (%s da
             operation.body,
             { authorization: `Bearer ${ADMIN_KEY}` },
             120_000,
-          );
+          ).catch((error: unknown) => {
+            const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+            throw new Error(
+              `no HTTP answer (${String(error)}: ${cause?.code ?? ''} ${cause?.message ?? ''}); ` +
+                `service alive: ${service.alive()}; its last output:\n${service.output().slice(-1_500)}`,
+            );
+          });
           statuses[result.status] = (statuses[result.status] ?? 0) + 1;
           const context = `${operation.field}: HTTP ${result.status} ${result.text.slice(0, 500)}\nrequest: ${operation.body.slice(0, 500)}`;
           expect(result.status, context).toBeLessThan(500);
@@ -101,6 +109,7 @@ describe.each(['server', 'embedded'] as const)('fuzzing the schema inputs (%s da
           numRuns: RUNS,
           interruptAfterTimeLimit: SECONDS * 1000,
           ...(SEED === undefined ? {} : { seed: SEED }),
+          ...(PATH === undefined ? {} : { path: PATH }),
           // Counterexamples can be megabytes long: report the seed and the start of the failure.
           reporter: (details) => {
             if (!details.failed) return;

@@ -1,6 +1,7 @@
 // GraphQL over real HTTP for the fault suite, and the catalogue helpers its scenarios share:
 // product inputs, bulk writes, and a checksum of everything a client can read back.
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { ADMIN_KEY } from './service.js';
 
 export interface GraphQLError {
@@ -17,27 +18,62 @@ export interface HttpResult<T = Record<string, unknown>> {
   readonly text: string;
 }
 
-/** POSTs a raw body (a string is sent as is, so that tests can send what JSON.stringify cannot). */
+/**
+ * POSTs a raw body (a string is sent as is, so that tests can send what JSON.stringify cannot), on a
+ * connection of its own: a reused keep-alive connection the server is closing at that moment would
+ * fail the request for a reason that is not the service's.
+ */
 export async function postRaw(
   url: string,
   body: string,
   headers: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<HttpResult> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
+  const payload = Buffer.from(body, 'utf8');
+  const {
+    status,
+    headers: responseHeaders,
+    text,
+  } = await new Promise<{
+    status: number;
+    headers: Headers;
+    text: string;
+  }>((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length, ...headers },
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const answerHeaders = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: answerHeaders,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
   });
-  const text = await response.text();
   let parsed: HttpResult['body'] = null;
   try {
     parsed = JSON.parse(text) as HttpResult['body'];
   } catch {
     parsed = null;
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  return { status, headers: responseHeaders, body: parsed, text };
 }
 
 export async function gql<T = Record<string, unknown>>(
