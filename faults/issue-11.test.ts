@@ -556,6 +556,28 @@ describe('issue 11, one test per failure, against the started service', () => {
       },
     );
 
+    it(
+      'a Postgres server without the vector extension is named with scripts/install-pgvector.sh',
+      { timeout: 120_000 },
+      async () => {
+        const bare = await PrivatePostgres.create({ withoutExtensions: ['vector'] });
+        try {
+          const service = await started({
+            databaseUrl: bare.url(),
+            env: { DB_STARTUP_RETRY_MS: '0' },
+            waitReady: false,
+          });
+          const code = await exitWithin(service, 60_000);
+          expect(code).not.toBe('running');
+          expect(code).not.toBe(0);
+          expect(service.output()).toContain('scripts/install-pgvector.sh');
+          expect(service.output()).not.toMatch(/^\s+at /m);
+        } finally {
+          await bare.destroy();
+        }
+      },
+    );
+
     it('a server with no ADMIN_API_KEYS says so instead of "The API key is not valid"', async () => {
       const service = await started({ dataDir: newDataDir('no-admin'), env: { ADMIN_API_KEYS: '' } });
       const result = await gql(

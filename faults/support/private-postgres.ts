@@ -3,10 +3,20 @@
 // scenario), which it must never do to a server other people use. initdb and postgres refuse to run
 // as root, so as root every command runs as the `postgres` OS user.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -50,14 +60,17 @@ export interface ClusterHandle {
   /** The cluster's directory (data/, the socket and the server log). */
   readonly dir: string;
   readonly port: number;
+  /** Where its initdb, pg_ctl and postgres are. */
+  readonly binDir: string;
 }
 
 async function pgCommand(
   user: PostgresUser | null,
+  binDir: string,
   binary: string,
   args: readonly string[],
 ): Promise<string> {
-  const path = join(PG_BIN, binary);
+  const path = join(binDir, binary);
   const [command, argv] = user ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, [...args]];
   try {
     const { stdout } = await run(command, argv, { timeout: 120_000 });
@@ -88,13 +101,29 @@ export class PrivatePostgres {
     return new PrivatePostgres(handle, await postgresUser());
   }
 
-  /** initdb into a fresh directory and start it. */
-  static async create(): Promise<PrivatePostgres> {
+  /**
+   * initdb into a fresh directory and start it. `withoutExtensions` gives the cluster an
+   * installation of its own in which those extensions are not installed (a server without pgvector).
+   */
+  static async create(options: { withoutExtensions?: readonly string[] } = {}): Promise<PrivatePostgres> {
     if (!existsSync(join(PG_BIN, 'initdb'))) {
       throw new Error(`no initdb in ${PG_BIN}: install PostgreSQL 15 or set FAULTS_PG_BIN`);
     }
     const user = await postgresUser();
     const dir = mkdtempSync(join(faultsWorkDir(), 'pg-'));
+    try {
+      return await PrivatePostgres.initAndStart(dir, user, options);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async initAndStart(
+    dir: string,
+    user: PostgresUser | null,
+    options: { withoutExtensions?: readonly string[] },
+  ): Promise<PrivatePostgres> {
     if (user) {
       chownSync(dir, user.uid, user.gid);
       await run('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]).catch(() => {
@@ -103,8 +132,11 @@ export class PrivatePostgres {
         );
       });
     }
-    const cluster = new PrivatePostgres({ dir, port: await freePort() }, user);
-    await pgCommand(user, 'initdb', [
+    const binDir = options.withoutExtensions?.length
+      ? await installationWithout(join(dir, 'install'), options.withoutExtensions)
+      : PG_BIN;
+    const cluster = new PrivatePostgres({ dir, port: await freePort(), binDir }, user);
+    await pgCommand(user, cluster.handle.binDir, 'initdb', [
       '-D',
       cluster.dataDir,
       '-U',
@@ -127,7 +159,7 @@ export class PrivatePostgres {
       `-c unix_socket_directories=${this.handle.dir}`,
       '-c max_connections=200',
     ].join(' ');
-    await pgCommand(this.user, 'pg_ctl', [
+    await pgCommand(this.user, this.handle.binDir, 'pg_ctl', [
       '-D',
       this.dataDir,
       '-l',
@@ -143,7 +175,16 @@ export class PrivatePostgres {
 
   /** fast: disconnect every client and shut down cleanly; immediate: as a crash would. */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    await pgCommand(this.user, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
+    await pgCommand(this.user, this.handle.binDir, 'pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-m',
+      mode,
+      '-w',
+      '-t',
+      '60',
+      'stop',
+    ]);
   }
 
   async running(): Promise<boolean> {
@@ -166,4 +207,37 @@ export class PrivatePostgres {
     if (await this.running()) await this.stop('immediate').catch(() => undefined);
     rmSync(this.handle.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A copy of the PostgreSQL installation under `root` without some extensions. PostgreSQL finds its
+ * share directory (where extension control files live) relative to its own executable when the
+ * installation keeps its layout, so copying the three programs and the share directory, and linking
+ * the library directory, makes an installation in which `pg_available_extensions` lacks them.
+ */
+async function installationWithout(root: string, extensions: readonly string[]): Promise<string> {
+  const pgConfig = async (flag: string): Promise<string> =>
+    (await run(join(PG_BIN, 'pg_config'), [flag])).stdout.trim();
+  const [binDir, shareDir, pkgLibDir] = [PG_BIN, await pgConfig('--sharedir'), await pgConfig('--pkglibdir')];
+  let prefix = binDir;
+  while (!shareDir.startsWith(`${prefix}/`) || !pkgLibDir.startsWith(`${prefix}/`)) prefix = dirname(prefix);
+  const relocated = (path: string): string => join(root, relative(prefix, path));
+  mkdirSync(relocated(binDir), { recursive: true });
+  for (const program of ['postgres', 'initdb', 'pg_ctl'])
+    copyFileSync(join(binDir, program), join(relocated(binDir), program));
+  for (const program of ['postgres', 'initdb', 'pg_ctl']) chmodSync(join(relocated(binDir), program), 0o755);
+  mkdirSync(dirname(relocated(pkgLibDir)), { recursive: true });
+  if (!existsSync(relocated(pkgLibDir))) symlinkSync(pkgLibDir, relocated(pkgLibDir));
+  cpSync(shareDir, relocated(shareDir), {
+    recursive: true,
+    filter: (source) =>
+      !extensions.some((name) => {
+        const file = basename(source);
+        return (
+          dirname(source).endsWith('/extension') &&
+          (file === `${name}.control` || file.startsWith(`${name}--`))
+        );
+      }),
+  });
+  return relocated(binDir);
 }
