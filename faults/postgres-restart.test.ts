@@ -58,7 +58,7 @@ describe('Postgres restarted during load (private cluster)', () => {
   let ids: string[];
 
   afterAll(async () => {
-    if (postgres && !(await postgres.running())) await postgres.start();
+    if (postgres && !postgres.running()) await postgres.start();
     await service?.stop();
   });
 

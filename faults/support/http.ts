@@ -67,7 +67,7 @@ export async function postRaw(
     request.on('error', reject);
     request.end(payload);
   });
-  let parsed: HttpResult['body'] = null;
+  let parsed: HttpResult['body'];
   try {
     parsed = JSON.parse(text) as HttpResult['body'];
   } catch {

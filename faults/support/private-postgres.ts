@@ -187,7 +187,7 @@ export class PrivatePostgres {
     ]);
   }
 
-  async running(): Promise<boolean> {
+  running(): boolean {
     return existsSync(join(this.dataDir, 'postmaster.pid'));
   }
 
@@ -204,7 +204,7 @@ export class PrivatePostgres {
 
   /** Stop the server (if running) and delete its directory. */
   async destroy(): Promise<void> {
-    if (await this.running()) await this.stop('immediate').catch(() => undefined);
+    if (this.running()) await this.stop('immediate').catch(() => undefined);
     rmSync(this.handle.dir, { recursive: true, force: true });
   }
 }

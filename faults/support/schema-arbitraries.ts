@@ -60,7 +60,8 @@ export function toLiteral(value: unknown, type: GraphQLInputType): string {
     return JSON.stringify(value);
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : '1e309';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? 'null';
 }
 
 const RAW_NUMBERS = [

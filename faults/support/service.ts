@@ -75,8 +75,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   let output = '';
   let stderr = '';
   const keep = (text: string): string => (text.length > 8_000_000 ? text.slice(-4_000_000) : text);
-  child.stdout!.on('data', (chunk: Buffer) => (output = keep(output + chunk.toString('utf8'))));
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => (output = keep(output + chunk.toString('utf8'))));
+  child.stderr.on('data', (chunk: Buffer) => {
     output = keep(output + chunk.toString('utf8'));
     stderr = keep(stderr + chunk.toString('utf8'));
   });
