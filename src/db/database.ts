@@ -119,6 +119,12 @@ export function databaseFromPool(
   pool: pg.Pool,
   closePool: () => Promise<void>,
 ): Database {
+  // An idle connection that breaks (server restart, a terminated backend, a dropped database) is
+  // thrown away by the pool, which then emits 'error'; with no listener that would end the
+  // process. Prisma's adapter listens only while connected, so this one stays for the pool's whole
+  // life, also during close. The next query opens a new connection; a failing one surfaces on
+  // the queries (as SERVICE_UNAVAILABLE).
+  pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind,
