@@ -81,6 +81,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     stderr = keep(stderr + chunk.toString('utf8'));
   });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  // A test that fails before its afterAll must not leave the service running behind the suite.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const base = `http://127.0.0.1:${port}`;
   const pid = child.pid!;
   const service: ServiceProcess = {
