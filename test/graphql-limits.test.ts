@@ -93,6 +93,18 @@ describe('request limits over HTTP, default settings', () => {
     expect(firstError(answer)?.message).toMatch(/\$k/);
   });
 
+  it('answers more than 50 wrong variable values with 400 and only BAD_USER_INPUT (graphql-js stops at 50)', async () => {
+    const answer = await app.post({
+      query: 'query ($tags: [String!]) { products(filter: { tagsAny: $tags }) { totalCount } }',
+      variables: { tags: Array.from({ length: 60 }, () => null) },
+    });
+    expect(answer.status).toBe(400);
+    const codes = (answer.body.errors ?? []).map((error) => error.extensions?.['code']);
+    expect(codes).toHaveLength(51);
+    expect(new Set(codes)).toEqual(new Set(['BAD_USER_INPUT']));
+    expect(answer.body.errors!.at(-1)!.message).toMatch(/Too many errors processing variables/);
+  });
+
   it('answers 1e309 (Infinity after JSON parsing) in a Float variable with 400 BAD_USER_INPUT', async () => {
     const query = 'query ($p: Float) { similarProducts(productId: "1", metric: MINKOWSKI, p: $p) { score } }';
     const answer = await app.post(`{"query": ${JSON.stringify(query)}, "variables": {"p": 1e309}}`);

@@ -31,6 +31,16 @@ export function operationRefused(reason: string | DomainError): GraphQLError {
       });
 }
 
+/**
+ * graphql-js stops coercing variables after 50 errors and adds one of its own, without a code: the
+ * client's mistake still, so BAD_USER_INPUT like the 50 before it, not an internal error.
+ */
+const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
+function isVariableErrorLimit(error: unknown): boolean {
+  return error instanceof GraphQLError && error.message === VARIABLE_ERROR_LIMIT && !error.originalError;
+}
+
 /** The domain error behind `error`: thrown by a resolver, or the reason of an operation refusal. */
 function domainErrorOf(error: unknown): DomainError | undefined {
   const original = unwrapResolverError(error);
@@ -60,6 +70,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (hasClientCode(formatted.extensions)) {
     return { message: formatted.message, ...where, extensions: { code: formatted.extensions?.['code'] } };
   }
+  if (isVariableErrorLimit(error)) {
+    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
   return {
     message: 'Internal server error',
     ...where,
@@ -87,7 +100,7 @@ export const errorLoggingPlugin: ApolloServerPlugin<RequestContext> = {
             response.http.headers.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
             continue;
           }
-          if (hasClientCode(error.extensions)) continue;
+          if (hasClientCode(error.extensions) || isVariableErrorLimit(error)) continue;
           contextValue.logger.error(
             { err: unwrapResolverError(error), path: error.path },
             'unexpected error while resolving a request',
