@@ -16,6 +16,36 @@ const keyList = z
       .filter((key) => key.length > 0),
   );
 
+/** `VIEW:1,CLICK:2,…`: a weight per interaction type; every type must be given. */
+const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE'] as const;
+type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
+const isInteractionType = (value: string | undefined): value is InteractionTypeName =>
+  INTERACTION_TYPES.includes(value as InteractionTypeName);
+const interactionWeights = z.string().transform((value, context) => {
+  const weights: Partial<Record<InteractionTypeName, number>> = {};
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const [type, weight] = part.split(':').map((item) => item.trim());
+    const number = Number(weight);
+    if (!isInteractionType(type) || !(number > 0) || !Number.isFinite(number)) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected TYPE:weight (weight > 0), got ${JSON.stringify(part)}`,
+      });
+      return z.NEVER;
+    }
+    weights[type] = number;
+  }
+  const missing = INTERACTION_TYPES.filter((type) => weights[type] === undefined);
+  if (missing.length > 0) {
+    context.addIssue({ code: 'custom', message: `gives no weight for ${missing.join(', ')}` });
+    return z.NEVER;
+  }
+  return weights as Record<InteractionTypeName, number>;
+});
+
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
 /** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
@@ -37,6 +67,14 @@ const configSchema = z.object({
   SEED_DEMO: booleanFromEnv.default(true),
   ADMIN_API_KEYS: keyList,
   ANALYST_API_KEYS: keyList,
+  /** Keys that may only send interaction events (`recordInteractions`): the storefront's. */
+  EVENTS_API_KEYS: keyList,
+  /** How much each kind of interaction counts (trending, co-occurrence, shopper vectors). */
+  INTERACTION_WEIGHTS: interactionWeights.default(
+    interactionWeights.parse('VIEW:1,CLICK:2,ADD_TO_CART:4,PURCHASE:8'),
+  ),
+  /** How far in the future an event's occurredAt may lie (clients' clocks drift). */
+  EVENTS_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -101,7 +139,15 @@ export interface Config {
     readonly dbConnectMs: number;
     readonly shutdownMs: number;
   };
-  readonly auth: { readonly adminKeys: readonly string[]; readonly analystKeys: readonly string[] };
+  readonly auth: {
+    readonly adminKeys: readonly string[];
+    readonly analystKeys: readonly string[];
+    readonly eventsKeys: readonly string[];
+  };
+  readonly interactions: {
+    readonly weights: Readonly<Record<InteractionTypeName, number>>;
+    readonly maxClockSkewMs: number;
+  };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
     readonly maxBodyBytes: number;
@@ -168,7 +214,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dbConnectMs: raw.DB_CONNECT_TIMEOUT_MS,
       shutdownMs: raw.SHUTDOWN_TIMEOUT_MS,
     },
-    auth: { adminKeys: raw.ADMIN_API_KEYS, analystKeys: raw.ANALYST_API_KEYS },
+    auth: {
+      adminKeys: raw.ADMIN_API_KEYS,
+      analystKeys: raw.ANALYST_API_KEYS,
+      eventsKeys: raw.EVENTS_API_KEYS,
+    },
+    interactions: {
+      weights: raw.INTERACTION_WEIGHTS,
+      maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
+    },
     logLevel: raw.LOG_LEVEL,
     limits: {
       maxBodyBytes: raw.MAX_BODY_BYTES,

@@ -8,10 +8,15 @@ const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
 export class ApiKeyAuthenticator {
   private readonly keys: ReadonlyArray<{ digest: Buffer; role: Role }>;
 
-  constructor(keys: { adminKeys: readonly string[]; analystKeys: readonly string[] }) {
+  constructor(keys: {
+    adminKeys: readonly string[];
+    analystKeys: readonly string[];
+    eventsKeys?: readonly string[];
+  }) {
     this.keys = [
       ...keys.adminKeys.map((key) => ({ digest: digest(key), role: Role.ADMIN })),
       ...keys.analystKeys.map((key) => ({ digest: digest(key), role: Role.ANALYST })),
+      ...(keys.eventsKeys ?? []).map((key) => ({ digest: digest(key), role: Role.EVENTS })),
     ];
   }
 

@@ -1,5 +1,5 @@
 // The role rule: who may do what. No or an unknown key → UNAUTHENTICATED; a valid key
-// of a role that may not perform the operation → FORBIDDEN. ADMIN may do everything ANALYST may.
+// of a role that may not perform the operation → FORBIDDEN. ADMIN may do everything any role may.
 import { ForbiddenError, UnauthenticatedError } from '../errors/domain-errors.js';
 import { type Principal, Role } from './principal.js';
 
@@ -10,7 +10,7 @@ export function assertRole(principal: Principal, allowed: readonly Role[]): void
   if (principal.kind === 'invalid-key') {
     throw new UnauthenticatedError('The API key is not valid');
   }
-  const effective = principal.role === Role.ADMIN ? [Role.ADMIN, Role.ANALYST] : [principal.role];
+  const effective = principal.role === Role.ADMIN ? Object.values(Role) : [principal.role];
   if (!allowed.some((role) => effective.includes(role))) {
     throw new ForbiddenError(`This operation needs the ${allowed.join(' or ')} role`);
   }
