@@ -4,6 +4,7 @@
 //   main.ts, server.ts, graphql-schema.ts   composition root: wires everything, serves HTTP
 //   demo/                                  the demo catalogue seeded on first start
 //   classification/                        zero-shot classification
+//   interactions/                          shopper events, trending, behaviour queries
 //   recommendations/                       the engine: validation, planning, SQL, diversity, explanations
 //   catalogue/                             products, attribute axes and attribute vectors
 //   embeddings/                            embedding storage and lifecycle, media pipeline, query embedding
@@ -17,6 +18,7 @@ const LAYERS = [
   '(main|server|graphql-schema)\\.ts',
   'demo/',
   'classification/',
+  'interactions/',
   'recommendations/',
   'catalogue/',
   'embeddings/',

@@ -8,6 +8,7 @@ import { ProductResolver } from './catalogue/product.resolver.js';
 import { ClassificationResolver } from './classification/classification.resolver.js';
 import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
 import { authChecker } from './graphql/auth-checker.js';
+import { InteractionResolver } from './interactions/interaction.resolver.js';
 import { ModelStatusResolver } from './inference/model-status.resolver.js';
 import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
 import { SearchResolver } from './recommendations/search.resolver.js';
@@ -25,6 +26,7 @@ const RESOLVERS: readonly ResolverEntry[] = [
   [ClassificationResolver, (s) => new ClassificationResolver(s.classification)],
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
+  [InteractionResolver, (s) => new InteractionResolver(s.interactions, s.trending)],
 ];
 
 /** The executable schema; without services (emitting the SDL) resolvers cannot run. */

@@ -23,6 +23,10 @@ import { ImagePreprocessor } from './imaging/image-preprocessor.js';
 import { loggingProgress, ModelDownloader } from './inference/model-downloader.js';
 import { ModelRegistry } from './inference/model-manifest.js';
 import { OnnxModelProvider } from './inference/onnx-model.provider.js';
+import { InteractionRepository } from './interactions/interaction.repository.js';
+import { InteractionService } from './interactions/interaction.service.js';
+import { TrendingRepository } from './interactions/trending.repository.js';
+import { TrendingService } from './interactions/trending.service.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { RecommendationEngine } from './recommendations/recommendation-engine.service.js';
 import { RecommendationPlanner } from './recommendations/recommendation-planner.js';
@@ -45,6 +49,8 @@ export interface Services {
   readonly reembedding: ReembeddingService;
   readonly models: OnnxModelProvider;
   readonly migrator: Migrator;
+  readonly interactions: InteractionService;
+  readonly trending: TrendingService;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -123,5 +129,13 @@ export async function createServices(database: Database, config: Config, logger:
     reembedding: new ReembeddingService(spaceStates, spaces, backfill, embeddings, models, logger),
     models,
     migrator,
+    interactions: new InteractionService(new InteractionRepository(database.prisma), products, {
+      maxClockSkewMs: config.interactions.maxClockSkewMs,
+    }),
+    trending: new TrendingService(
+      new TrendingRepository(database.prisma),
+      products,
+      config.interactions.weights,
+    ),
   };
 }
