@@ -75,6 +75,10 @@ const configSchema = z.object({
   ),
   /** How far in the future an event's occurredAt may lie (clients' clocks drift). */
   EVENTS_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** COMPLEMENTARY: the fewest baskets a pair must share to count as bought together. */
+  COMPLEMENTARY_MIN_SUPPORT: z.coerce.number().int().min(1).default(2),
+  /** COMPLEMENTARY: the least lift (how much likelier together than by chance) a pair needs. */
+  COMPLEMENTARY_MIN_LIFT: z.coerce.number().min(0).default(1.5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -147,6 +151,8 @@ export interface Config {
   readonly interactions: {
     readonly weights: Readonly<Record<InteractionTypeName, number>>;
     readonly maxClockSkewMs: number;
+    readonly complementaryMinSupport: number;
+    readonly complementaryMinLift: number;
   };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
@@ -222,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     interactions: {
       weights: raw.INTERACTION_WEIGHTS,
       maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
+      complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
+      complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
     },
     logLevel: raw.LOG_LEVEL,
     limits: {

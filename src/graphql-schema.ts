@@ -26,7 +26,7 @@ const RESOLVERS: readonly ResolverEntry[] = [
   [ClassificationResolver, (s) => new ClassificationResolver(s.classification)],
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
-  [InteractionResolver, (s) => new InteractionResolver(s.interactions, s.trending)],
+  [InteractionResolver, (s) => new InteractionResolver(s.interactions, s.trending, s.productRecommendations)],
 ];
 
 /** The executable schema; without services (emitting the SDL) resolvers cannot run. */

@@ -25,6 +25,8 @@ import { ModelRegistry } from './inference/model-manifest.js';
 import { OnnxModelProvider } from './inference/onnx-model.provider.js';
 import { InteractionRepository } from './interactions/interaction.repository.js';
 import { InteractionService } from './interactions/interaction.service.js';
+import { BasketRepository } from './interactions/basket.repository.js';
+import { ProductRecommendationService } from './interactions/product-recommendation.service.js';
 import { TrendingRepository } from './interactions/trending.repository.js';
 import { TrendingService } from './interactions/trending.service.js';
 import { MIGRATIONS_DIR } from './paths.js';
@@ -51,6 +53,7 @@ export interface Services {
   readonly migrator: Migrator;
   readonly interactions: InteractionService;
   readonly trending: TrendingService;
+  readonly productRecommendations: ProductRecommendationService;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -132,6 +135,16 @@ export async function createServices(database: Database, config: Config, logger:
     interactions: new InteractionService(new InteractionRepository(database.prisma), products, {
       maxClockSkewMs: config.interactions.maxClockSkewMs,
     }),
+    productRecommendations: new ProductRecommendationService(
+      new BasketRepository(database.prisma),
+      engine,
+      products,
+      spaces,
+      {
+        minSupport: config.interactions.complementaryMinSupport,
+        minLift: config.interactions.complementaryMinLift,
+      },
+    ),
     trending: new TrendingService(
       new TrendingRepository(database.prisma),
       products,

@@ -42,3 +42,11 @@ export interface RecordInteractionsResult {
 export const MAX_EVENTS_PER_CALL = 1000;
 /** Longest userToken, eventId, orderId and sku. */
 export const MAX_TOKEN_LENGTH = 200;
+
+/** What `productRecommendations` looks for (Shopify's Storefront API names). */
+export enum RecommendationIntent {
+  /** Products like this one: the recommendation engine with the product as its example. */
+  RELATED = 'RELATED',
+  /** Products bought with this one: co-occurrence in baskets. */
+  COMPLEMENTARY = 'COMPLEMENTARY',
+}

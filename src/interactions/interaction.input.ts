@@ -1,5 +1,5 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { InteractionType } from './interaction.domain.js';
+import { InteractionType, RecommendationIntent } from './interaction.domain.js';
 
 registerEnumType(InteractionType, {
   name: 'InteractionType',
@@ -9,6 +9,19 @@ registerEnumType(InteractionType, {
     CLICK: { description: 'Clicked the product in a list, search or recommendation.' },
     ADD_TO_CART: { description: 'Put it in the cart.' },
     PURCHASE: { description: 'Bought it; PURCHASEs sharing orderId form one basket.' },
+  },
+});
+
+registerEnumType(RecommendationIntent, {
+  name: 'RecommendationIntent',
+  valuesConfig: {
+    RELATED: {
+      description: 'Products like this one (the recommendation engine, this product as the example).',
+    },
+    COMPLEMENTARY: {
+      description:
+        'Products bought in the same baskets (confidence, with a minimum support and lift; near-duplicates left out); filled up with RELATED ones.',
+    },
   },
 });
 

@@ -1,12 +1,14 @@
 // Interaction events in, and the behaviour queries that read them.
-import { Arg, Authorized, Extensions, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Extensions, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/principal.js';
 import { ProductFilter } from '../catalogue/product.input.js';
 import { listComplexity, VECTOR_QUERY } from '../graphql/query-complexity.js';
 import { K_DEFAULT, K_MAX } from '../recommendations/recommendation.domain.js';
 import { ScoredProduct } from '../recommendations/recommendation.type.js';
 import { InteractionInput } from './interaction.input.js';
+import { RecommendationIntent } from './interaction.domain.js';
 import { InteractionService } from './interaction.service.js';
+import { ProductRecommendationService } from './product-recommendation.service.js';
 import { RecordInteractionsResult } from './interaction.type.js';
 import { TrendingService, WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX } from './trending.service.js';
 
@@ -15,6 +17,7 @@ export class InteractionResolver {
   constructor(
     private readonly interactionService: InteractionService,
     private readonly trendingService: TrendingService,
+    private readonly productRecommendationService: ProductRecommendationService,
   ) {}
 
   @Authorized(Role.EVENTS)
@@ -42,5 +45,21 @@ export class InteractionResolver {
     windowDays: number,
   ) {
     return this.trendingService.trending({ k, filter, windowDays });
+  }
+
+  @Extensions(VECTOR_QUERY)
+  @Query(() => [ScoredProduct], {
+    description:
+      'For a product page: RELATED products (like this one) or COMPLEMENTARY ones (bought with it; score: the share of its baskets that hold them). k products whenever k pass the filter.',
+    complexity: listComplexity('k', K_DEFAULT),
+  })
+  productRecommendations(
+    @Arg('productId', () => ID) productId: string,
+    @Arg('intent', () => RecommendationIntent, { defaultValue: RecommendationIntent.RELATED })
+    intent: RecommendationIntent,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT, description: `1–${K_MAX}.` }) k: number,
+    @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
+  ) {
+    return this.productRecommendationService.recommend(productId, intent, k, filter);
   }
 }
