@@ -6,6 +6,7 @@
 //   classification/                        zero-shot classification
 //   interactions/                          shopper events, trending, behaviour queries
 //   recommendations/                       the engine: validation, planning, SQL, diversity, explanations
+//   behavior/                              the BEHAVIOR space: implicit ALS, its training job and versions
 //   catalogue/                             products, attribute axes and attribute vectors
 //   embeddings/                            embedding storage and lifecycle, media pipeline, query embedding
 //   inference/                             ONNX sessions, CNN/CLIP models, tokenizer, manifest, downloads
@@ -20,6 +21,7 @@ const LAYERS = [
   'classification/',
   'interactions/',
   'recommendations/',
+  'behavior/',
   'catalogue/',
   'embeddings/',
   'inference/',

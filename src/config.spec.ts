@@ -43,6 +43,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ INTERACTION_WEIGHTS: 'LIKE:1' })).toThrow(/INTERACTION_WEIGHTS/);
   });
 
+  it('parses the retraining interval as a duration', () => {
+    expect(loadConfig({}).behavior.retrainIntervalMs).toBe(0);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '6h' }).behavior.retrainIntervalMs).toBe(6 * 3600_000);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '30m' }).behavior.retrainIntervalMs).toBe(1_800_000);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '90' }).behavior.retrainIntervalMs).toBe(90_000);
+    expect(() => loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: 'daily' })).toThrow(/BEHAVIOR_RETRAIN_INTERVAL/);
+  });
+
   it('refuses invalid values, naming them', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);

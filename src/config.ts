@@ -46,6 +46,21 @@ const interactionWeights = z.string().transform((value, context) => {
   return weights as Record<InteractionTypeName, number>;
 });
 
+/** `90s`, `30m`, `6h`, `1d` (or a bare number of seconds); `0` or empty: never. In milliseconds. */
+const duration = z.string().transform((value, context) => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/i.exec(value);
+  if (value.trim() === '') return 0;
+  if (!match) {
+    context.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 30m, 6h or 1d, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit * 1000;
+});
+
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
 /** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
@@ -75,6 +90,12 @@ const configSchema = z.object({
   ),
   /** How far in the future an event's occurredAt may lie (clients' clocks drift). */
   EVENTS_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Retrain the BEHAVIOR model this often (e.g. `6h`); `0` or empty: only on trainBehaviorModel. */
+  BEHAVIOR_RETRAIN_INTERVAL: duration.default(0),
+  /** Latent dimensions of the BEHAVIOR space. */
+  BEHAVIOR_FACTORS: z.coerce.number().int().min(2).max(512).default(64),
+  /** ALS sweeps per training. */
+  BEHAVIOR_ITERATIONS: z.coerce.number().int().min(1).max(100).default(15),
   /** COMPLEMENTARY: the fewest baskets a pair must share to count as bought together. */
   COMPLEMENTARY_MIN_SUPPORT: z.coerce.number().int().min(1).default(2),
   /** COMPLEMENTARY: the least lift (how much likelier together than by chance) a pair needs. */
@@ -154,6 +175,12 @@ export interface Config {
     readonly complementaryMinSupport: number;
     readonly complementaryMinLift: number;
   };
+  readonly behavior: {
+    /** 0: no schedule. */
+    readonly retrainIntervalMs: number;
+    readonly factors: number;
+    readonly iterations: number;
+  };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
     readonly maxBodyBytes: number;
@@ -230,6 +257,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
       complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
       complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
+    },
+    behavior: {
+      retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,
+      factors: raw.BEHAVIOR_FACTORS,
+      iterations: raw.BEHAVIOR_ITERATIONS,
     },
     logLevel: raw.LOG_LEVEL,
     limits: {

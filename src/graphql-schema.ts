@@ -2,6 +2,7 @@
 // services. A resolver listed here is in the schema and has its instance; there is no second list.
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { BehaviorModelResolver } from './behavior/behavior-model.resolver.js';
 import { AttributeAxisResolver } from './catalogue/attribute-axis.resolver.js';
 import { ProductFieldsResolver } from './catalogue/product-fields.resolver.js';
 import { ProductResolver } from './catalogue/product.resolver.js';
@@ -26,6 +27,7 @@ const RESOLVERS: readonly ResolverEntry[] = [
   [ClassificationResolver, (s) => new ClassificationResolver(s.classification)],
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
+  [BehaviorModelResolver, (s) => new BehaviorModelResolver(s.behavior)],
   [InteractionResolver, (s) => new InteractionResolver(s.interactions, s.trending, s.productRecommendations)],
 ];
 

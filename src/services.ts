@@ -2,6 +2,11 @@
 // given exactly what it uses. The HTTP half (server.ts) and the command-line scripts start here.
 import { fetch as undiciFetch } from 'undici';
 import { type Logger } from 'pino';
+import { BehaviorModelRepository } from './behavior/behavior-model.repository.js';
+import { BehaviorModelService } from './behavior/behavior-model.service.js';
+import { BehaviorTrainingQueue } from './behavior/behavior-training.queue.js';
+import { BehaviorTrainingService } from './behavior/behavior-training.service.js';
+import { DEFAULT_ALS } from './behavior/implicit-als.js';
 import { AttributeAxisRepository } from './catalogue/attribute-axis.repository.js';
 import { AttributeVectorService } from './catalogue/attribute-vector.service.js';
 import { ProductRepository } from './catalogue/product.repository.js';
@@ -54,6 +59,7 @@ export interface Services {
   readonly interactions: InteractionService;
   readonly trending: TrendingService;
   readonly productRecommendations: ProductRecommendationService;
+  readonly behavior: BehaviorModelService;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -90,6 +96,7 @@ export async function createServices(database: Database, config: Config, logger:
     allowPrivateNetworks: config.images.allowedHosts,
   });
   const embeddings = new EmbeddingRepository(database.prisma, config.index);
+  const behavior = createBehavior(database, config, logger);
   const spaceStates = new EmbeddingSpaceRepository(database.prisma);
   const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
   await spaces.reconcile();
@@ -107,7 +114,7 @@ export async function createServices(database: Database, config: Config, logger:
   });
   const engine = new RecommendationEngine(
     recommendationRepository,
-    new RecommendationPlanner(recommendationRepository, attributeVectors, spaces, embedder),
+    new RecommendationPlanner(recommendationRepository, attributeVectors, spaces, embedder, behavior),
     products,
     attributeVectors,
   );
@@ -135,6 +142,7 @@ export async function createServices(database: Database, config: Config, logger:
     interactions: new InteractionService(new InteractionRepository(database.prisma), products, {
       maxClockSkewMs: config.interactions.maxClockSkewMs,
     }),
+    behavior,
     productRecommendations: new ProductRecommendationService(
       new BasketRepository(database.prisma),
       engine,
@@ -151,4 +159,38 @@ export async function createServices(database: Database, config: Config, logger:
       config.interactions.weights,
     ),
   };
+}
+
+/** The BEHAVIOR space: its model versions, the training job and the pg-boss queue that runs it. */
+function createBehavior(database: Database, config: Config, logger: Logger): BehaviorModelService {
+  const models = new BehaviorModelRepository(database.prisma, config.index);
+  const parameters = {
+    ...DEFAULT_ALS,
+    factors: config.behavior.factors,
+    iterations: config.behavior.iterations,
+  };
+  let service: BehaviorModelService | null = null;
+  const training = new BehaviorTrainingService(
+    models,
+    { parameters, weights: config.interactions.weights },
+    logger,
+    () => service?.invalidate(),
+  );
+  const queue = new BehaviorTrainingQueue(
+    { executeSql: (text, values) => database.pool.query(text, values) },
+    (error) => logger.error({ err: error }, 'behavior training queue error'),
+  );
+  service = new BehaviorModelService(
+    models,
+    queue,
+    training,
+    {
+      retrainIntervalMs: config.behavior.retrainIntervalMs,
+      tickMs: 30_000,
+      dimension: parameters.factors,
+      parameters,
+    },
+    logger,
+  );
+  return service;
 }

@@ -51,6 +51,7 @@ const INDEXES_BEYOND_PRISMA: Record<string, string> = {
   product_attribute_vector_l1_idx: 'HNSW index on a pgvector column',
   interaction_purchase_product_idx: 'partial index over purchases with an order (baskets)',
   interaction_basket_idx: 'partial index over purchases with an order (baskets)',
+  behavior_model_one_pending_idx: 'partial unique expression index: one pending training at a time',
 };
 
 const schemaText = readFileSync(join(PROJECT_ROOT, 'prisma', 'schema.prisma'), 'utf8');

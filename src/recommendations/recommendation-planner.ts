@@ -2,6 +2,7 @@
 // space, what each example contributes there (a stored product's own value, an embedded text or
 // photo, a raw vector), and which spaces drop out because no liked example has a value in them.
 import { type AttributeVectorService } from '../catalogue/attribute-vector.service.js';
+import { type BehaviorModelService } from '../behavior/behavior-model.service.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
 import { ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
@@ -25,13 +26,18 @@ export class RecommendationPlanner {
     private readonly attributeVectors: AttributeVectorService,
     private readonly spaces: EmbeddingSpaceService,
     private readonly embedder: QueryEmbedder,
+    private readonly behavior: BehaviorModelService,
   ) {}
 
-  /** The vector spaces a product example brings by default: attributes, and image spaces with a model. */
+  /**
+   * The vector spaces a product example brings by default: attributes, image spaces with a model,
+   * and BEHAVIOR once a model is trained.
+   */
   async usableSpaces(): Promise<EmbeddingSpace[]> {
     const usable = [EmbeddingSpace.ATTRIBUTES];
     if (await this.spaces.activeModel(ImageSpace.IMAGE)) usable.push(EmbeddingSpace.IMAGE);
     if (await this.spaces.activeModel(ImageSpace.CLIP)) usable.push(EmbeddingSpace.CLIP);
+    if (await this.behavior.activeModel()) usable.push(EmbeddingSpace.BEHAVIOR);
     return usable;
   }
 
@@ -73,11 +79,16 @@ export class RecommendationPlanner {
     return this.repository.spacesOf(productIds, {
       image: (await this.spaces.activeModel(ImageSpace.IMAGE))?.modelId ?? null,
       clip: (await this.spaces.activeModel(ImageSpace.CLIP))?.modelId ?? null,
+      behavior: (await this.behavior.activeModel())?.modelId ?? null,
     });
   }
 
-  /** The model of an image space (MODEL_UNAVAILABLE when it has none), or null for the other spaces. */
-  private async modelFor(space: EmbeddingSpace): Promise<SpaceModel | null> {
+  /**
+   * The model of an image space or the trained BEHAVIOR version (MODEL_UNAVAILABLE when there is
+   * none), or null for the other spaces.
+   */
+  private async modelFor(space: EmbeddingSpace): Promise<Pick<SpaceModel, 'modelId' | 'dimension'> | null> {
+    if (space === EmbeddingSpace.BEHAVIOR) return this.behavior.requireActiveModel();
     const imageSpace = imageSpaceOf(space);
     return imageSpace ? this.spaces.requireActiveModel(imageSpace) : null;
   }
@@ -86,7 +97,7 @@ export class RecommendationPlanner {
     examples: readonly Example[],
     side: 'like' | 'unlike',
     resolved: ResolvedSpace,
-    model: SpaceModel | null,
+    model: Pick<SpaceModel, 'modelId' | 'dimension'> | null,
     present: ReadonlyMap<string, ExampleSpaces>,
   ): Promise<QueryTarget[]> {
     const list: QueryTarget[] = [];
@@ -101,7 +112,7 @@ export class RecommendationPlanner {
   private async targetOf(
     example: Example,
     space: EmbeddingSpace,
-    model: SpaceModel | null,
+    model: Pick<SpaceModel, 'modelId' | 'dimension'> | null,
     present: ReadonlyMap<string, ExampleSpaces>,
     field: string,
   ): Promise<QueryTarget | null> {
@@ -111,6 +122,7 @@ export class RecommendationPlanner {
         space === EmbeddingSpace.ATTRIBUTES ||
         (space === EmbeddingSpace.IMAGE && has.image) ||
         (space === EmbeddingSpace.CLIP && has.clip) ||
+        (space === EmbeddingSpace.BEHAVIOR && has.behavior) ||
         (space === EmbeddingSpace.TAGS && has.tags) ||
         (space === EmbeddingSpace.GEO && has.geo);
       return available ? { kind: 'product', productId: example.productId } : null;

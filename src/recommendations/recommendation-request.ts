@@ -138,7 +138,8 @@ function vectorProblem(
   if (!space || space === EmbeddingSpace.TAGS) {
     return {
       field: `${field}.space`,
-      message: 'a vector example needs its space: ATTRIBUTES, IMAGE, CLIP or GEO ([latitude, longitude])',
+      message:
+        'a vector example needs its space: ATTRIBUTES, IMAGE, CLIP, BEHAVIOR or GEO ([latitude, longitude])',
     };
   }
   if (!vector.every(Number.isFinite))

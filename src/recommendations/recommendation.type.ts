@@ -15,6 +15,10 @@ registerEnumType(EmbeddingSpace, {
     },
     TAGS: { description: 'The tag set (JACCARD, SORENSEN_DICE).' },
     GEO: { description: 'The location (HAVERSINE, in km).' },
+    BEHAVIOR: {
+      description:
+        'Item vectors learned from shopper interactions (implicit ALS, trainBehaviorModel); products nobody interacted with have none.',
+    },
   },
 });
 
