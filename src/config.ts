@@ -92,6 +92,10 @@ const configSchema = z.object({
   EVENTS_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Retrain the BEHAVIOR model this often (e.g. `6h`); `0` or empty: only on trainBehaviorModel. */
   BEHAVIOR_RETRAIN_INTERVAL: duration.default(0),
+  /** A shopper's event this much older than their latest counts half in their taste vector. */
+  SHOPPER_HISTORY_HALF_LIFE_DAYS: z.coerce.number().positive().default(14),
+  /** Share of recommendedForUser's k kept for products without behaviour yet (found by content). */
+  NEW_PRODUCT_SHARE: z.coerce.number().min(0).max(1).default(0.2),
   /** Latent dimensions of the BEHAVIOR space. */
   BEHAVIOR_FACTORS: z.coerce.number().int().min(2).max(512).default(64),
   /** ALS sweeps per training. */
@@ -180,6 +184,8 @@ export interface Config {
     readonly retrainIntervalMs: number;
     readonly factors: number;
     readonly iterations: number;
+    readonly shopperHalfLifeDays: number;
+    readonly newProductShare: number;
   };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
@@ -262,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,
       factors: raw.BEHAVIOR_FACTORS,
       iterations: raw.BEHAVIOR_ITERATIONS,
+      shopperHalfLifeDays: raw.SHOPPER_HISTORY_HALF_LIFE_DAYS,
+      newProductShare: raw.NEW_PRODUCT_SHARE,
     },
     logLevel: raw.LOG_LEVEL,
     limits: {

@@ -28,7 +28,11 @@ const RESOLVERS: readonly ResolverEntry[] = [
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
   [BehaviorModelResolver, (s) => new BehaviorModelResolver(s.behavior)],
-  [InteractionResolver, (s) => new InteractionResolver(s.interactions, s.trending, s.productRecommendations)],
+  [
+    InteractionResolver,
+    (s) =>
+      new InteractionResolver(s.interactions, s.trending, s.productRecommendations, s.userRecommendations),
+  ],
 ];
 
 /** The executable schema; without services (emitting the SDL) resolvers cannot run. */

@@ -32,6 +32,10 @@ import { InteractionRepository } from './interactions/interaction.repository.js'
 import { InteractionService } from './interactions/interaction.service.js';
 import { BasketRepository } from './interactions/basket.repository.js';
 import { ProductRecommendationService } from './interactions/product-recommendation.service.js';
+import { FreshProductRepository } from './interactions/fresh-products.repository.js';
+import { UserRecommendationService } from './interactions/user-recommendation.service.js';
+import { ShopperProfileRepository } from './behavior/shopper-profile.repository.js';
+import { ShopperProfileService } from './behavior/shopper-profile.service.js';
 import { TrendingRepository } from './interactions/trending.repository.js';
 import { TrendingService } from './interactions/trending.service.js';
 import { MIGRATIONS_DIR } from './paths.js';
@@ -60,6 +64,8 @@ export interface Services {
   readonly trending: TrendingService;
   readonly productRecommendations: ProductRecommendationService;
   readonly behavior: BehaviorModelService;
+  readonly userRecommendations: UserRecommendationService;
+  readonly shoppers: ShopperProfileService;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -97,6 +103,10 @@ export async function createServices(database: Database, config: Config, logger:
   });
   const embeddings = new EmbeddingRepository(database.prisma, config.index);
   const behavior = createBehavior(database, config, logger);
+  const shoppers = new ShopperProfileService(new ShopperProfileRepository(database.prisma), behavior, {
+    weights: config.interactions.weights,
+    halfLifeDays: config.behavior.shopperHalfLifeDays,
+  });
   const spaceStates = new EmbeddingSpaceRepository(database.prisma);
   const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
   await spaces.reconcile();
@@ -114,9 +124,21 @@ export async function createServices(database: Database, config: Config, logger:
   });
   const engine = new RecommendationEngine(
     recommendationRepository,
-    new RecommendationPlanner(recommendationRepository, attributeVectors, spaces, embedder, behavior),
+    new RecommendationPlanner(
+      recommendationRepository,
+      attributeVectors,
+      spaces,
+      embedder,
+      behavior,
+      shoppers,
+    ),
     products,
     attributeVectors,
+  );
+  const trending = new TrendingService(
+    new TrendingRepository(database.prisma),
+    products,
+    config.interactions.weights,
   );
   return {
     products,
@@ -143,6 +165,16 @@ export async function createServices(database: Database, config: Config, logger:
       maxClockSkewMs: config.interactions.maxClockSkewMs,
     }),
     behavior,
+    shoppers,
+    trending,
+    userRecommendations: new UserRecommendationService(
+      shoppers,
+      engine,
+      new FreshProductRepository(database.prisma),
+      trending,
+      products,
+      config.behavior.newProductShare,
+    ),
     productRecommendations: new ProductRecommendationService(
       new BasketRepository(database.prisma),
       engine,
@@ -152,11 +184,6 @@ export async function createServices(database: Database, config: Config, logger:
         minSupport: config.interactions.complementaryMinSupport,
         minLift: config.interactions.complementaryMinLift,
       },
-    ),
-    trending: new TrendingService(
-      new TrendingRepository(database.prisma),
-      products,
-      config.interactions.weights,
     ),
   };
 }

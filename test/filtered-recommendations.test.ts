@@ -176,6 +176,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
         services.spaces,
         services.embedder,
         services.behavior,
+        services.shoppers,
       ),
       services.products,
       services.attributeVectors,

@@ -2,6 +2,7 @@
 // one-of product reference, the lengths of tokens and the timestamp. Problems name the event's
 // index and field (`events[3].sku`). Unknown products are checked afterwards, in one query.
 import { isProductId } from '../catalogue/product-id.js';
+import { userTokenProblem } from '../behavior/shopper-profile.service.js';
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
 import { type InteractionInput, MAX_EVENTS_PER_CALL, MAX_TOKEN_LENGTH } from './interaction.domain.js';
 
@@ -40,7 +41,7 @@ export function checkBatch(
   };
   events.forEach((event, index) => {
     const at = `${field}[${index}]`;
-    push(tokenProblem(event.userToken, `${at}.userToken`, true));
+    push(userTokenProblem(event.userToken, `${at}.userToken`));
     push(tokenProblem(event.eventId, `${at}.eventId`, false));
     push(tokenProblem(event.orderId, `${at}.orderId`, false));
     if ((event.productId == null) === (event.sku == null)) {

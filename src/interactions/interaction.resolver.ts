@@ -9,6 +9,7 @@ import { InteractionInput } from './interaction.input.js';
 import { RecommendationIntent } from './interaction.domain.js';
 import { InteractionService } from './interaction.service.js';
 import { ProductRecommendationService } from './product-recommendation.service.js';
+import { UserRecommendationService } from './user-recommendation.service.js';
 import { RecordInteractionsResult } from './interaction.type.js';
 import { TrendingService, WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX } from './trending.service.js';
 
@@ -18,7 +19,28 @@ export class InteractionResolver {
     private readonly interactionService: InteractionService,
     private readonly trendingService: TrendingService,
     private readonly productRecommendationService: ProductRecommendationService,
+    private readonly userRecommendationService: UserRecommendationService,
   ) {}
+
+  @Extensions(VECTOR_QUERY)
+  @Query(() => [ScoredProduct], {
+    description:
+      "For you: products matching the shopper's taste, from their history at query time (newer and stronger events weigh more) in the BEHAVIOR space, with one slot in five for products without behaviour yet. An unknown shopper, or one without usable history, gets trending products. k whenever k products pass the filter.",
+    complexity: listComplexity('k', K_DEFAULT),
+  })
+  recommendedForUser(
+    @Arg('userToken', () => String, { description: 'The shopper, as in recordInteractions.' })
+    userToken: string,
+    @Arg('k', () => Int, { defaultValue: K_DEFAULT, description: `1–${K_MAX}.` }) k: number,
+    @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
+    @Arg('excludeSeen', () => Boolean, {
+      defaultValue: true,
+      description: 'Leave out products the shopper interacted with (the latest 1000).',
+    })
+    excludeSeen: boolean,
+  ) {
+    return this.userRecommendationService.recommend(userToken, k, filter, excludeSeen);
+  }
 
   @Authorized(Role.EVENTS)
   @Mutation(() => RecordInteractionsResult, {

@@ -14,6 +14,7 @@ export interface TrendingQuery {
   readonly halfLifeDays: number;
   readonly filter: ResolvedProductFilter | null;
   readonly limit: number;
+  readonly excludeIds?: readonly string[];
 }
 
 export interface PopularProduct {
@@ -46,7 +47,7 @@ export class TrendingRepository {
       popularity AS (SELECT product_id, sum(interest) AS score FROM per_shopper GROUP BY product_id)
       SELECT ${PRODUCT_COLUMNS}, t.score::float8 AS score
         FROM popularity t JOIN product p ON p.id = t.product_id
-       WHERE true ${filterToSql(query.filter)}
+       WHERE p.id <> ALL(${[...(query.excludeIds ?? [])]}::uuid[]) ${filterToSql(query.filter)}
        ORDER BY t.score DESC, p.id
        LIMIT ${query.limit}`;
     return rows.map((row) => ({ record: rowToRecord(row), score: Number(row.score) }));

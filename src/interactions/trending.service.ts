@@ -18,6 +18,8 @@ export interface TrendingRequest {
   readonly k?: number | null | undefined;
   readonly filter?: ProductFilter | null | undefined;
   readonly windowDays?: number | null | undefined;
+  /** Products never to return (a shopper's seen products). */
+  readonly excludeIds?: readonly string[] | undefined;
 }
 
 export class TrendingService {
@@ -52,13 +54,14 @@ export class TrendingService {
       filter,
       limit: k,
     };
-    const trending = await this.repository.trending(query);
+    const excluded = request.excludeIds ?? [];
+    const trending = await this.repository.trending({ ...query, excludeIds: excluded });
     const fill =
       trending.length < k
-        ? await this.repository.popularOverall(
-            { ...query, limit: k - trending.length },
-            trending.map((row) => row.record.id),
-          )
+        ? await this.repository.popularOverall({ ...query, limit: k - trending.length }, [
+            ...excluded,
+            ...trending.map((row) => row.record.id),
+          ])
         : [];
     const best = trending[0]?.score ?? 0;
     return [...trending, ...fill.map((record) => ({ record, score: 0 }))].map(({ record, score }) => ({

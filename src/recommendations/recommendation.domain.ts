@@ -104,6 +104,8 @@ export interface Example {
   readonly vector?: readonly number[] | null | undefined;
   /** The space of `vector`. */
   readonly space?: EmbeddingSpace | null | undefined;
+  /** A shopper: their history's taste (BEHAVIOR and ATTRIBUTES); their seen products are excluded. */
+  readonly userToken?: string | null | undefined;
 }
 
 export interface SpaceWeight {
