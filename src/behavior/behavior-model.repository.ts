@@ -207,13 +207,19 @@ export class BehaviorModelRepository {
     const build = Prisma.raw(
       `WITH (m = ${Math.trunc(this.hnsw.m)}, ef_construction = ${Math.trunc(this.hnsw.efConstruction)})`,
     );
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
-      this.prisma.$executeRaw`
-        CREATE INDEX IF NOT EXISTS ${name} ON product_embedding
-         USING hnsw ((embedding::${vectorType(dimension)}) vector_cosine_ops) ${build}
-         WHERE model_id = ${modelLiteral(modelId)}`,
-    ]);
+    // Minutes at 100k products: no statement timeout, memory enough to build in one pass, and an
+    // interactive transaction with a deadline of its own (Prisma's default is 5 s).
+    await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SET LOCAL statement_timeout = 0`;
+        await tx.$executeRaw`SET LOCAL maintenance_work_mem = '256MB'`;
+        await tx.$executeRaw`
+          CREATE INDEX IF NOT EXISTS ${name} ON product_embedding
+           USING hnsw ((embedding::${vectorType(dimension)}) vector_cosine_ops) ${build}
+           WHERE model_id = ${modelLiteral(modelId)}`;
+      },
+      { timeout: 6 * 3600_000, maxWait: 60_000 },
+    );
   }
 
   /** The version becomes READY and serves BEHAVIOR queries, in one transaction. */

@@ -34,12 +34,20 @@ export class BehaviorTrainingService {
   async run(version: number): Promise<void> {
     if (this.stopping || !(await this.models.claim(version))) return;
     const started = performance.now();
+    const phases: Record<string, number> = {};
+    let phaseStart = started;
+    const phaseDone = (phase: string) => {
+      const now = performance.now();
+      phases[phase] = Math.round(now - phaseStart) / 1000;
+      phaseStart = now;
+    };
     const heartbeat = setInterval(() => {
       this.models.heartbeat(version).catch(() => undefined);
     }, 5_000);
     heartbeat.unref();
     try {
       const data = await this.models.trainingData(this.settings.weights);
+      phaseDone('readSeconds');
       if (data.productIds.length === 0)
         throw new Error('there are no interactions with existing products to learn from');
       await this.models.progress(version, {
@@ -71,6 +79,7 @@ export class BehaviorTrainingService {
             }),
         },
       );
+      phaseDone('alsSeconds');
       await this.models.saveVectors(
         version,
         data.productIds,
@@ -85,7 +94,9 @@ export class BehaviorTrainingService {
         },
       );
       await this.models.progress(version, { progress: 0.95, phase: 'building the HNSW index' });
+      phaseDone('storeSeconds');
       await this.models.buildIndex(version, model.factors);
+      phaseDone('indexSeconds');
       await this.models.activate(version, performance.now() - started);
       this.onActivated();
       await this.models.deleteOtherVersions(version);
@@ -95,6 +106,7 @@ export class BehaviorTrainingService {
           users: data.users,
           items: data.productIds.length,
           seconds: (performance.now() - started) / 1000,
+          ...phases,
         },
         'behavior model trained and serving',
       );

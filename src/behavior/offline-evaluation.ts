@@ -21,6 +21,8 @@ export interface Split {
   readonly train: Interactions;
   /** Per evaluated user (index), the held-out item (index). */
   readonly heldOut: ReadonlyMap<number, number>;
+  /** Per evaluated user, their training events in log order (for history-based scoring). */
+  readonly histories: ReadonlyMap<number, ReadonlyArray<{ item: number; strength: number; at: number }>>;
 }
 
 export function leaveLastOut(log: readonly LoggedInteraction[]): Split {
@@ -42,11 +44,19 @@ export function leaveLastOut(log: readonly LoggedInteraction[]): Split {
     if ((distinctItems.get(user)?.size ?? 0) >= 2) heldOut.set(user, last.item);
   }
   const pairs = new Map<number, number>();
+  const histories = new Map<number, Array<{ item: number; strength: number; at: number }>>();
   const items = itemIndex.size;
   for (const event of log) {
     const user = userIndex.get(event.user)!;
     const item = itemIndex.get(event.item)!;
     if (heldOut.get(user) === item) continue;
+    if (heldOut.has(user)) {
+      (histories.get(user) ?? histories.set(user, []).get(user)!).push({
+        item,
+        strength: event.strength,
+        at: event.at,
+      });
+    }
     const key = user * items + item;
     pairs.set(key, (pairs.get(key) ?? 0) + event.strength);
   }
@@ -64,7 +74,7 @@ export function leaveLastOut(log: readonly LoggedInteraction[]): Split {
     train.strength[n] = strength;
     n++;
   }
-  return { userIds: [...userIndex.keys()], itemIds: [...itemIndex.keys()], train, heldOut };
+  return { userIds: [...userIndex.keys()], itemIds: [...itemIndex.keys()], train, heldOut, histories };
 }
 
 export interface RankingQuality {
@@ -157,6 +167,43 @@ export function factorScores(
       let dot = 0;
       for (let a = 0; a < d; a++) dot += userFactors[uo + a]! * itemFactors[io + a]!;
       out[item] = dot;
+    }
+  };
+}
+
+/**
+ * Scores as recommendedForUser serves them: the shopper's taste Σ strength · 2^(−age / halfLife) ·
+ * unit item vector over their history (age counted back from their latest event), compared by
+ * cosine with every item vector.
+ */
+export function tasteScores(
+  split: Split,
+  itemFactors: Float32Array,
+  d: number,
+  halfLifeMs: number,
+): (user: number, out: Float32Array) => void {
+  const items = split.train.items;
+  const unit = new Float32Array(itemFactors.length);
+  for (let item = 0; item < items; item++) {
+    let norm = 0;
+    for (let a = 0; a < d; a++) norm += itemFactors[item * d + a]! ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let a = 0; a < d; a++) unit[item * d + a] = itemFactors[item * d + a]! * scale;
+  }
+  const taste = new Float64Array(d);
+  return (user, out) => {
+    taste.fill(0);
+    const history = split.histories.get(user) ?? [];
+    const latest = history.reduce((max, event) => Math.max(max, event.at), -Infinity);
+    for (const event of history) {
+      const weight = event.strength * Math.pow(2, -(latest - event.at) / halfLifeMs);
+      for (let a = 0; a < d; a++) taste[a]! += weight * unit[event.item * d + a]!;
+    }
+    for (let item = 0; item < items; item++) {
+      let dot = 0;
+      for (let a = 0; a < d; a++) dot += taste[a]! * unit[item * d + a]!;
+      // Items without a vector (never in training) score below every known item.
+      out[item] = unit[item * d] === 0 && dot === 0 ? -1e9 : dot;
     }
   };
 }

@@ -13,6 +13,11 @@ export interface PlantedLogOptions {
   /** Share of a shopper's events drawn from the whole catalogue by popularity instead of their groups. */
   readonly noise: number;
   readonly seed: number;
+  /**
+   * Share of shoppers whose taste moves: in the second half of their history they turn to a new
+   * group (what leave-last-out rewards a model for noticing). Default 0.
+   */
+  readonly drift?: number;
 }
 
 export interface PlantedLog {
@@ -48,7 +53,11 @@ export function plantedLog(options: PlantedLogOptions): PlantedLog {
   for (let user = 0; user < options.users; user++) {
     const favourites = [Math.floor(random() * options.groups)];
     if (random() < 0.4) favourites.push(Math.floor(random() * options.groups));
+    const drifts = random() < (options.drift ?? 0);
+    const later = [Math.floor(random() * options.groups)];
     for (let n = 0; n < options.eventsPerUser; n++) {
+      if (drifts && n === Math.floor(options.eventsPerUser / 2))
+        favourites.splice(0, favourites.length, ...later);
       let item: number;
       if (random() < options.noise) {
         item = popular();
@@ -60,9 +69,27 @@ export function plantedLog(options: PlantedLogOptions): PlantedLog {
         user: `user-${user}`,
         item: `item-${item}`,
         strength: random() < 0.1 ? 8 : random() < 0.3 ? 2 : 1,
-        at: start + (user * options.eventsPerUser + n) * 60_000,
+        // A shopper's events a day apart (so recency has a meaning), shoppers a minute apart.
+        at: start + n * 86_400_000 + user * 60_000,
       });
     }
   }
   return { events, groupOf: (item) => groupOfIndex(Number(item.split('-')[1])) };
+}
+
+/** The log as NDJSON lines of InteractionInput fields (what events:import and eval:behavior read). */
+export function toNdjson(events: readonly LoggedInteraction[]): string {
+  const type = (strength: number) =>
+    strength >= 8 ? 'PURCHASE' : strength >= 4 ? 'ADD_TO_CART' : strength >= 2 ? 'CLICK' : 'VIEW';
+  return events
+    .map((event, index) =>
+      JSON.stringify({
+        eventId: `e${index}`,
+        userToken: event.user,
+        sku: event.item,
+        type: type(event.strength),
+        occurredAt: new Date(event.at).toISOString(),
+      }),
+    )
+    .join('\n');
 }
