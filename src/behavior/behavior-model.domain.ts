@@ -14,6 +14,8 @@ export interface BehaviorVectorModel {
   readonly version: number;
   readonly modelId: string;
   readonly dimension: number;
+  /** When its training read the interaction log: products added later have no vector in it. */
+  readonly trainedFrom: Date;
 }
 
 /** One stored version (a behavior_model row). */

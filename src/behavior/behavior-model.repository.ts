@@ -49,13 +49,18 @@ export class BehaviorModelRepository {
 
   /** The version embedding_space names for BEHAVIOR, with its dimension. */
   async active(): Promise<BehaviorVectorModel | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ version: number; dimension: number }>>`
-      SELECT m.version, m.dimension FROM embedding_space s
+    const rows = await this.prisma.$queryRaw<Array<{ version: number; dimension: number; started_at: Date }>>`
+      SELECT m.version, m.dimension, m.started_at FROM embedding_space s
         JOIN behavior_model m ON 'behavior-v' || m.version = s.active_model_id
        WHERE s.space = ${SPACE}`;
     const row = rows[0];
     return row
-      ? { version: row.version, modelId: behaviorModelId(row.version), dimension: row.dimension }
+      ? {
+          version: row.version,
+          modelId: behaviorModelId(row.version),
+          dimension: row.dimension,
+          trainedFrom: new Date(row.started_at),
+        }
       : null;
   }
 
@@ -140,16 +145,20 @@ export class BehaviorModelRepository {
   async trainingData(weights: Readonly<Record<string, number>>): Promise<TrainingData> {
     const types = Object.keys(weights);
     const values = Object.values(weights);
-    const rows = await this.prisma.$queryRaw<
-      Array<{
-        product_ids: string[] | null;
-        users: number;
-        user_index: number[] | null;
-        item_index: number[] | null;
-        strength: number[] | null;
-        interactions: number;
-      }>
-    >`
+    // One pass over the whole log: DB_STATEMENT_TIMEOUT_MS is for queries, not for this.
+    const rows = await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SET LOCAL statement_timeout = 0`;
+        return tx.$queryRaw<
+          Array<{
+            product_ids: string[] | null;
+            users: number;
+            user_index: number[] | null;
+            item_index: number[] | null;
+            strength: number[] | null;
+            interactions: number;
+          }>
+        >`
       WITH w(type, weight) AS (SELECT * FROM unnest(${types}::text[], ${values}::float8[])),
       events AS (
         SELECT i.user_token, i.product_id, w.weight
@@ -165,6 +174,9 @@ export class BehaviorModelRepository {
              (SELECT count(*) FROM events)::int AS interactions,
              array_agg(u.u) AS user_index, array_agg(t.it) AS item_index, array_agg(pr.strength) AS strength
         FROM pairs pr JOIN users u USING (user_token) JOIN items t USING (product_id)`;
+      },
+      { timeout: 3600_000, maxWait: 60_000 },
+    );
     const row = rows[0]!;
     return {
       productIds: row.product_ids ?? [],

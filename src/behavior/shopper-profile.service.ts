@@ -2,6 +2,7 @@
 // recency) lives here, the SQL in ShopperProfileRepository. Used by recommendedForUser and by
 // `like: [{ userToken }]` examples.
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
+import { type BehaviorVectorModel } from './behavior-model.domain.js';
 import { type BehaviorModelService } from './behavior-model.service.js';
 import { type ShopperProfile, type ShopperProfileRepository } from './shopper-profile.repository.js';
 
@@ -36,7 +37,7 @@ export class ShopperProfileService {
   async profile(
     userToken: string,
     field = 'userToken',
-  ): Promise<ShopperProfile & { behaviorModelId: string | null }> {
+  ): Promise<ShopperProfile & { behaviorModel: BehaviorVectorModel | null }> {
     const problem = userTokenProblem(userToken, field);
     if (problem) throw new ValidationError([problem]);
     const model = await this.behavior.activeModel();
@@ -48,6 +49,6 @@ export class ShopperProfileService {
       historyLimit: HISTORY_LIMIT,
       seenLimit: SEEN_LIMIT,
     });
-    return { ...profile, behaviorModelId: model?.modelId ?? null };
+    return { ...profile, behaviorModel: model };
   }
 }

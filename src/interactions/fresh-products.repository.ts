@@ -1,6 +1,7 @@
-// Products without behaviour yet — no vector in the serving BEHAVIOR version, because nobody
-// interacted with them before the last training — ranked by how close their attributes are to a
-// shopper's taste, so new products reach shoppers before the model knows them.
+// Products without behaviour yet — added since the serving BEHAVIOR version read the log, so it has
+// no vector for them — ranked by how close their attributes are to a shopper's taste, so new
+// products reach shoppers before the model knows them. Found through the created_at index, never
+// by scanning the catalogue.
 import { type PrismaClient } from '../generated/prisma/client.js';
 import { filterToSql } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
@@ -18,6 +19,8 @@ export class FreshProductRepository {
 
   async closest(query: {
     readonly behaviorModelId: string;
+    /** When the serving version read the log. */
+    readonly addedSince: Date;
     readonly attributeTaste: readonly number[] | null;
     readonly filter: ResolvedProductFilter | null;
     readonly excludeIds: readonly string[];
@@ -28,7 +31,8 @@ export class FreshProductRepository {
     const rows = await this.prisma.$queryRaw<Array<ProductSqlRow & { similarity: number | null }>>`
       SELECT ${PRODUCT_COLUMNS}, 1 - (p.attribute_vector <=> ${taste}::vector) AS similarity
         FROM product p
-       WHERE NOT EXISTS (SELECT 1 FROM product_embedding e
+       WHERE p.created_at >= ${query.addedSince}::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM product_embedding e
                           WHERE e.product_id = p.id AND e.model_id = ${query.behaviorModelId})
          AND p.id <> ALL(${[...query.excludeIds]}::uuid[]) ${filterToSql(query.filter)}
        ORDER BY p.attribute_vector <=> ${taste}::vector NULLS LAST, p.created_at DESC, p.id

@@ -1,7 +1,7 @@
 // recommendedForUser: "for you". The shopper's taste vector in the BEHAVIOR space, computed at
 // query time from their history (ShopperProfileService), ranks products by the engine; one slot in
-// five (NEW_PRODUCT_SHARE) goes to products without behaviour yet, closest to the shopper's taste in
-// attributes; whatever is still missing comes from trending. A shopper without usable history, or a
+// five (NEW_PRODUCT_SHARE) goes to products added since the last training (no behaviour yet),
+// closest to the shopper's taste in attributes; whatever is still missing comes from trending. A shopper without usable history, or a
 // service without a trained model, gets trending products (cold start, never an error). Seen
 // products are left out by default. k come back whenever k products pass the filter.
 import { type ProductFilter } from '../catalogue/product.domain.js';
@@ -35,11 +35,12 @@ export class UserRecommendationService {
     const resolvedFilter = this.products.resolveFilter(filter, 'filter');
     const profile = await this.shoppers.profile(userToken);
     const seen = excludeSeen ? profile.seen : [];
-    if (!profile.behaviorVector || !profile.behaviorModelId) {
+    if (!profile.behaviorVector || !profile.behaviorModel) {
       return this.trending.trending({ k: limit, filter, excludeIds: seen });
     }
     const fresh = await this.fresh.closest({
-      behaviorModelId: profile.behaviorModelId,
+      behaviorModelId: profile.behaviorModel.modelId,
+      addedSince: profile.behaviorModel.trainedFrom,
       attributeTaste: profile.attributeVector,
       filter: resolvedFilter,
       excludeIds: seen,
