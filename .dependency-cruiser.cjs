@@ -6,7 +6,9 @@
 //   demo/                                  the demo catalogue seeded on first start
 //   analytics/                             analysts' views of the catalogue (embedding maps)
 //   classification/                        zero-shot classification
+//   interactions/                          shopper events, trending, behaviour queries
 //   recommendations/                       the engine: validation, planning, SQL, diversity, explanations
+//   behavior/                              the BEHAVIOR space: implicit ALS, its training job and versions
 //   catalogue/                             products, attribute axes and attribute vectors
 //   embeddings/                            embedding storage and lifecycle, media pipeline, query embedding
 //   inference/                             ONNX sessions, CNN/CLIP models, tokenizer, manifest, downloads
@@ -22,7 +24,9 @@ const LAYERS = [
   'demo/',
   'analytics/',
   'classification/',
+  'interactions/',
   'recommendations/',
+  'behavior/',
   'catalogue/',
   'embeddings/',
   'inference/',

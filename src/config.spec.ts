@@ -28,6 +28,29 @@ describe('configuration', () => {
     });
   });
 
+  it('parses interaction weights and refuses incomplete or non-positive ones', () => {
+    expect(loadConfig({}).interactions.weights).toEqual({ VIEW: 1, CLICK: 2, ADD_TO_CART: 4, PURCHASE: 8 });
+    expect(
+      loadConfig({ INTERACTION_WEIGHTS: 'PURCHASE:10, ADD_TO_CART:3,CLICK:1.5,VIEW:0.5' }).interactions
+        .weights,
+    ).toEqual({ VIEW: 0.5, CLICK: 1.5, ADD_TO_CART: 3, PURCHASE: 10 });
+    expect(() => loadConfig({ INTERACTION_WEIGHTS: 'VIEW:1,CLICK:2' })).toThrow(
+      /INTERACTION_WEIGHTS.*ADD_TO_CART/,
+    );
+    expect(() => loadConfig({ INTERACTION_WEIGHTS: 'VIEW:0,CLICK:2,ADD_TO_CART:4,PURCHASE:8' })).toThrow(
+      /INTERACTION_WEIGHTS/,
+    );
+    expect(() => loadConfig({ INTERACTION_WEIGHTS: 'LIKE:1' })).toThrow(/INTERACTION_WEIGHTS/);
+  });
+
+  it('parses the retraining interval as a duration', () => {
+    expect(loadConfig({}).behavior.retrainIntervalMs).toBe(0);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '6h' }).behavior.retrainIntervalMs).toBe(6 * 3600_000);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '30m' }).behavior.retrainIntervalMs).toBe(1_800_000);
+    expect(loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: '90' }).behavior.retrainIntervalMs).toBe(90_000);
+    expect(() => loadConfig({ BEHAVIOR_RETRAIN_INTERVAL: 'daily' })).toThrow(/BEHAVIOR_RETRAIN_INTERVAL/);
+  });
+
   it('refuses invalid values, naming them', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);

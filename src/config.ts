@@ -16,6 +16,51 @@ const keyList = z
       .filter((key) => key.length > 0),
   );
 
+/** `VIEW:1,CLICK:2,…`: a weight per interaction type; every type must be given. */
+const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE'] as const;
+type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
+const isInteractionType = (value: string | undefined): value is InteractionTypeName =>
+  INTERACTION_TYPES.includes(value as InteractionTypeName);
+const interactionWeights = z.string().transform((value, context) => {
+  const weights: Partial<Record<InteractionTypeName, number>> = {};
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const [type, weight] = part.split(':').map((item) => item.trim());
+    const number = Number(weight);
+    if (!isInteractionType(type) || !(number > 0) || !Number.isFinite(number)) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected TYPE:weight (weight > 0), got ${JSON.stringify(part)}`,
+      });
+      return z.NEVER;
+    }
+    weights[type] = number;
+  }
+  const missing = INTERACTION_TYPES.filter((type) => weights[type] === undefined);
+  if (missing.length > 0) {
+    context.addIssue({ code: 'custom', message: `gives no weight for ${missing.join(', ')}` });
+    return z.NEVER;
+  }
+  return weights as Record<InteractionTypeName, number>;
+});
+
+/** `90s`, `30m`, `6h`, `1d` (or a bare number of seconds); `0` or empty: never. In milliseconds. */
+const duration = z.string().transform((value, context) => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/i.exec(value);
+  if (value.trim() === '') return 0;
+  if (!match) {
+    context.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 30m, 6h or 1d, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit * 1000;
+});
+
 const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
 
 /** The models a space serves unless IMAGE_MODEL / CLIP_MODEL say otherwise (ids in models/manifest.json). */
@@ -68,6 +113,28 @@ const configSchema = z.object({
   SEED_DEMO: booleanFromEnv.default(true),
   ADMIN_API_KEYS: keyList,
   ANALYST_API_KEYS: keyList,
+  /** Keys that may only send interaction events (`recordInteractions`): the storefront's. */
+  EVENTS_API_KEYS: keyList,
+  /** How much each kind of interaction counts (trending, co-occurrence, shopper vectors). */
+  INTERACTION_WEIGHTS: interactionWeights.default(
+    interactionWeights.parse('VIEW:1,CLICK:2,ADD_TO_CART:4,PURCHASE:8'),
+  ),
+  /** How far in the future an event's occurredAt may lie (clients' clocks drift). */
+  EVENTS_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Retrain the BEHAVIOR model this often (e.g. `6h`); `0` or empty: only on trainBehaviorModel. */
+  BEHAVIOR_RETRAIN_INTERVAL: duration.default(0),
+  /** A shopper's event this much older than their latest counts half in their taste vector. */
+  SHOPPER_HISTORY_HALF_LIFE_DAYS: z.coerce.number().positive().default(14),
+  /** Share of recommendedForUser's k kept for products without behaviour yet (found by content). */
+  NEW_PRODUCT_SHARE: z.coerce.number().min(0).max(1).default(0.2),
+  /** Latent dimensions of the BEHAVIOR space. */
+  BEHAVIOR_FACTORS: z.coerce.number().int().min(2).max(512).default(64),
+  /** ALS sweeps per training. */
+  BEHAVIOR_ITERATIONS: z.coerce.number().int().min(1).max(100).default(15),
+  /** COMPLEMENTARY: the fewest baskets a pair must share to count as bought together. */
+  COMPLEMENTARY_MIN_SUPPORT: z.coerce.number().int().min(1).default(2),
+  /** COMPLEMENTARY: the least lift (how much likelier together than by chance) a pair needs. */
+  COMPLEMENTARY_MIN_LIFT: z.coerce.number().min(0).default(1.5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -148,7 +215,25 @@ export interface Config {
   };
   /** Express's `trust proxy` setting: which X-Forwarded-For hops give the client IP. */
   readonly trustProxy: boolean | number | string;
-  readonly auth: { readonly adminKeys: readonly string[]; readonly analystKeys: readonly string[] };
+  readonly auth: {
+    readonly adminKeys: readonly string[];
+    readonly analystKeys: readonly string[];
+    readonly eventsKeys: readonly string[];
+  };
+  readonly interactions: {
+    readonly weights: Readonly<Record<InteractionTypeName, number>>;
+    readonly maxClockSkewMs: number;
+    readonly complementaryMinSupport: number;
+    readonly complementaryMinLift: number;
+  };
+  readonly behavior: {
+    /** 0: no schedule. */
+    readonly retrainIntervalMs: number;
+    readonly factors: number;
+    readonly iterations: number;
+    readonly shopperHalfLifeDays: number;
+    readonly newProductShare: number;
+  };
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly limits: {
     readonly maxBodyBytes: number;
@@ -254,7 +339,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expensiveWindowSeconds: raw.RATE_LIMIT_EXPENSIVE_WINDOW_SECONDS,
     },
     trustProxy: trustProxySetting(raw.TRUST_PROXY),
-    auth: { adminKeys: raw.ADMIN_API_KEYS, analystKeys: raw.ANALYST_API_KEYS },
+    auth: {
+      adminKeys: raw.ADMIN_API_KEYS,
+      analystKeys: raw.ANALYST_API_KEYS,
+      eventsKeys: raw.EVENTS_API_KEYS,
+    },
+    interactions: {
+      weights: raw.INTERACTION_WEIGHTS,
+      maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
+      complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
+      complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
+    },
+    behavior: {
+      retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,
+      factors: raw.BEHAVIOR_FACTORS,
+      iterations: raw.BEHAVIOR_ITERATIONS,
+      shopperHalfLifeDays: raw.SHOPPER_HISTORY_HALF_LIFE_DAYS,
+      newProductShare: raw.NEW_PRODUCT_SHARE,
+    },
     logLevel: raw.LOG_LEVEL,
     limits: {
       maxBodyBytes: raw.MAX_BODY_BYTES,

@@ -3,12 +3,14 @@
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { EmbeddingMapResolver } from './analytics/embedding-map.resolver.js';
+import { BehaviorModelResolver } from './behavior/behavior-model.resolver.js';
 import { AttributeAxisResolver } from './catalogue/attribute-axis.resolver.js';
 import { ProductFieldsResolver } from './catalogue/product-fields.resolver.js';
 import { ProductResolver } from './catalogue/product.resolver.js';
 import { ClassificationResolver } from './classification/classification.resolver.js';
 import { ReembeddingResolver } from './embeddings/reembedding.resolver.js';
 import { authChecker } from './graphql/auth-checker.js';
+import { InteractionResolver } from './interactions/interaction.resolver.js';
 import { ModelStatusResolver } from './inference/model-status.resolver.js';
 import { RecommendationResolver } from './recommendations/recommendation.resolver.js';
 import { SearchResolver } from './recommendations/search.resolver.js';
@@ -27,6 +29,12 @@ const RESOLVERS: readonly ResolverEntry[] = [
   [EmbeddingMapResolver, (s) => new EmbeddingMapResolver(s.maps)],
   [ModelStatusResolver, (s) => new ModelStatusResolver(s.models)],
   [ReembeddingResolver, (s) => new ReembeddingResolver(s.reembedding)],
+  [BehaviorModelResolver, (s) => new BehaviorModelResolver(s.behavior)],
+  [
+    InteractionResolver,
+    (s) =>
+      new InteractionResolver(s.interactions, s.trending, s.productRecommendations, s.userRecommendations),
+  ],
 ];
 
 /** The executable schema; without services (emitting the SDL) resolvers cannot run. */

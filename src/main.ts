@@ -33,8 +33,12 @@ async function main(): Promise<void> {
     }
   }
   // Background work: never delays serving, never stops the service when it fails.
-  const { models, reembedding } = app.services;
+  const { models, reembedding, behavior } = app.services;
   reembedding.start();
+  // The BEHAVIOR training worker and schedule (pg-boss); a queued or interrupted training resumes.
+  behavior
+    .start()
+    .catch((error: unknown) => logger.error({ err: error }, 'starting the behavior worker failed'));
   // A model that arrives later can start (or retry) the roll-over it was missing for.
   if (config.models.autoDownload) void models.downloadMissing().then(() => reembedding.start());
   const indexing = app.services.spaces

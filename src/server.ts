@@ -183,6 +183,7 @@ export async function createApp(options: {
       // The drain plugin stops accepting, lets in-flight requests finish, then closes the server.
       await apollo.stop();
       await services.reembedding.stop();
+      await services.behavior.stop();
       await services.models.close();
     },
   };

@@ -3,6 +3,11 @@
 import { fetch as undiciFetch } from 'undici';
 import { type Logger } from 'pino';
 import { EmbeddingMapService } from './analytics/embedding-map.service.js';
+import { BehaviorModelRepository } from './behavior/behavior-model.repository.js';
+import { BehaviorModelService } from './behavior/behavior-model.service.js';
+import { BehaviorTrainingQueue } from './behavior/behavior-training.queue.js';
+import { BehaviorTrainingService } from './behavior/behavior-training.service.js';
+import { DEFAULT_ALS } from './behavior/implicit-als.js';
 import { AttributeAxisRepository } from './catalogue/attribute-axis.repository.js';
 import { AttributeVectorService } from './catalogue/attribute-vector.service.js';
 import { ProductRepository } from './catalogue/product.repository.js';
@@ -25,6 +30,16 @@ import { firstInstalledModel } from './inference/installed-model.js';
 import { loggingProgress, ModelDownloader } from './inference/model-downloader.js';
 import { ModelRegistry } from './inference/model-manifest.js';
 import { OnnxModelProvider } from './inference/onnx-model.provider.js';
+import { InteractionRepository } from './interactions/interaction.repository.js';
+import { InteractionService } from './interactions/interaction.service.js';
+import { BasketRepository } from './interactions/basket.repository.js';
+import { ProductRecommendationService } from './interactions/product-recommendation.service.js';
+import { FreshProductRepository } from './interactions/fresh-products.repository.js';
+import { UserRecommendationService } from './interactions/user-recommendation.service.js';
+import { ShopperProfileRepository } from './behavior/shopper-profile.repository.js';
+import { ShopperProfileService } from './behavior/shopper-profile.service.js';
+import { TrendingRepository } from './interactions/trending.repository.js';
+import { TrendingService } from './interactions/trending.service.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { RecommendationEngine } from './recommendations/recommendation-engine.service.js';
 import { RecommendationPlanner } from './recommendations/recommendation-planner.js';
@@ -48,6 +63,12 @@ export interface Services {
   readonly reembedding: ReembeddingService;
   readonly models: OnnxModelProvider;
   readonly migrator: Migrator;
+  readonly interactions: InteractionService;
+  readonly trending: TrendingService;
+  readonly productRecommendations: ProductRecommendationService;
+  readonly behavior: BehaviorModelService;
+  readonly userRecommendations: UserRecommendationService;
+  readonly shoppers: ShopperProfileService;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -86,6 +107,11 @@ export async function createServices(database: Database, config: Config, logger:
     allowPrivateNetworks: config.images.allowedHosts,
   });
   const embeddings = new EmbeddingRepository(database.prisma, config.index);
+  const behavior = createBehavior(database, config, logger);
+  const shoppers = new ShopperProfileService(new ShopperProfileRepository(database.prisma), behavior, {
+    weights: config.interactions.weights,
+    halfLifeDays: config.behavior.shopperHalfLifeDays,
+  });
   const spaceStates = new EmbeddingSpaceRepository(database.prisma);
   const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
   await spaces.reconcile();
@@ -103,9 +129,21 @@ export async function createServices(database: Database, config: Config, logger:
   });
   const engine = new RecommendationEngine(
     recommendationRepository,
-    new RecommendationPlanner(recommendationRepository, attributeVectors, spaces, embedder),
+    new RecommendationPlanner(
+      recommendationRepository,
+      attributeVectors,
+      spaces,
+      embedder,
+      behavior,
+      shoppers,
+    ),
     products,
     attributeVectors,
+  );
+  const trending = new TrendingService(
+    new TrendingRepository(database.prisma),
+    products,
+    config.interactions.weights,
   );
   return {
     products,
@@ -129,5 +167,63 @@ export async function createServices(database: Database, config: Config, logger:
     reembedding: new ReembeddingService(spaceStates, spaces, backfill, embeddings, models, logger),
     models,
     migrator,
+    interactions: new InteractionService(new InteractionRepository(database.prisma), products, {
+      maxClockSkewMs: config.interactions.maxClockSkewMs,
+    }),
+    behavior,
+    shoppers,
+    trending,
+    userRecommendations: new UserRecommendationService(
+      shoppers,
+      engine,
+      new FreshProductRepository(database.prisma),
+      trending,
+      products,
+      config.behavior.newProductShare,
+    ),
+    productRecommendations: new ProductRecommendationService(
+      new BasketRepository(database.prisma),
+      engine,
+      products,
+      spaces,
+      {
+        minSupport: config.interactions.complementaryMinSupport,
+        minLift: config.interactions.complementaryMinLift,
+      },
+    ),
   };
+}
+
+/** The BEHAVIOR space: its model versions, the training job and the pg-boss queue that runs it. */
+function createBehavior(database: Database, config: Config, logger: Logger): BehaviorModelService {
+  const models = new BehaviorModelRepository(database.prisma, config.index);
+  const parameters = {
+    ...DEFAULT_ALS,
+    factors: config.behavior.factors,
+    iterations: config.behavior.iterations,
+  };
+  let service: BehaviorModelService | null = null;
+  const training = new BehaviorTrainingService(
+    models,
+    { parameters, weights: config.interactions.weights },
+    logger,
+    () => service?.invalidate(),
+  );
+  const queue = new BehaviorTrainingQueue(
+    { executeSql: (text, values) => database.pool.query(text, values) },
+    (error) => logger.error({ err: error }, 'behavior training queue error'),
+  );
+  service = new BehaviorModelService(
+    models,
+    queue,
+    training,
+    {
+      retrainIntervalMs: config.behavior.retrainIntervalMs,
+      tickMs: 30_000,
+      dimension: parameters.factors,
+      parameters,
+    },
+    logger,
+  );
+  return service;
 }

@@ -170,7 +170,14 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     const repository = new CountingRepository(session.database.prisma);
     const engine = new RecommendationEngine(
       repository,
-      new RecommendationPlanner(repository, services.attributeVectors, services.spaces, services.embedder),
+      new RecommendationPlanner(
+        repository,
+        services.attributeVectors,
+        services.spaces,
+        services.embedder,
+        services.behavior,
+        services.shoppers,
+      ),
       services.products,
       services.attributeVectors,
     );

@@ -49,6 +49,9 @@ const INDEXES_BEYOND_PRISMA: Record<string, string> = {
   product_attribute_vector_l2_idx: 'HNSW index on a pgvector column',
   product_attribute_vector_ip_idx: 'HNSW index on a pgvector column',
   product_attribute_vector_l1_idx: 'HNSW index on a pgvector column',
+  interaction_purchase_product_idx: 'partial index over purchases with an order (baskets)',
+  interaction_basket_idx: 'partial index over purchases with an order (baskets)',
+  behavior_model_one_pending_idx: 'partial unique expression index: one pending training at a time',
 };
 
 const schemaText = readFileSync(join(PROJECT_ROOT, 'prisma', 'schema.prisma'), 'utf8');

@@ -4,9 +4,13 @@ import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { assertRole } from './authorization.js';
 import { Role } from './principal.js';
 
-const authenticator = new ApiKeyAuthenticator({ adminKeys: ['adm-1', 'adm-2'], analystKeys: ['ana-1'] });
+const authenticator = new ApiKeyAuthenticator({
+  adminKeys: ['adm-1', 'adm-2'],
+  analystKeys: ['ana-1'],
+  eventsKeys: ['evt-1'],
+});
 
-const configuredRoles = [Role.ADMIN, Role.ANALYST];
+const configuredRoles = [Role.ADMIN, Role.ANALYST, Role.EVENTS];
 
 describe('ApiKeyAuthenticator', () => {
   it.each([
@@ -14,6 +18,7 @@ describe('ApiKeyAuthenticator', () => {
     ['', { kind: 'anonymous', configuredRoles }],
     ['Bearer adm-2', { kind: 'key', role: Role.ADMIN }],
     ['bearer ana-1', { kind: 'key', role: Role.ANALYST }],
+    ['Bearer evt-1', { kind: 'key', role: Role.EVENTS }],
     ['Bearer adm-3', { kind: 'invalid-key', configuredRoles }],
     ['Bearer adm-1x', { kind: 'invalid-key', configuredRoles }],
     ['Basic adm-1', { kind: 'invalid-key', configuredRoles }],
@@ -27,6 +32,9 @@ describe('assertRole', () => {
   it('lets ADMIN do what ANALYST may, but not the reverse', () => {
     expect(() => assertRole({ kind: 'key', role: Role.ADMIN }, [Role.ANALYST])).not.toThrow();
     expect(() => assertRole({ kind: 'key', role: Role.ANALYST }, [Role.ADMIN])).toThrow(ForbiddenError);
+    expect(() => assertRole({ kind: 'key', role: Role.ADMIN }, [Role.EVENTS])).not.toThrow();
+    expect(() => assertRole({ kind: 'key', role: Role.EVENTS }, [Role.ANALYST])).toThrow(ForbiddenError);
+    expect(() => assertRole({ kind: 'key', role: Role.ANALYST }, [Role.EVENTS])).toThrow(ForbiddenError);
     expect(() => assertRole({ kind: 'anonymous', configuredRoles }, [Role.ANALYST])).toThrow(
       UnauthenticatedError,
     );

@@ -9,12 +9,17 @@ export class ApiKeyAuthenticator {
   private readonly keys: ReadonlyArray<{ digest: Buffer; role: Role }>;
   private readonly configuredRoles: readonly Role[];
 
-  constructor(keys: { adminKeys: readonly string[]; analystKeys: readonly string[] }) {
+  constructor(keys: {
+    adminKeys: readonly string[];
+    analystKeys: readonly string[];
+    eventsKeys?: readonly string[];
+  }) {
     this.keys = [
       ...keys.adminKeys.map((key) => ({ digest: digest(key), role: Role.ADMIN })),
       ...keys.analystKeys.map((key) => ({ digest: digest(key), role: Role.ANALYST })),
+      ...(keys.eventsKeys ?? []).map((key) => ({ digest: digest(key), role: Role.EVENTS })),
     ];
-    this.configuredRoles = [Role.ADMIN, Role.ANALYST].filter((role) =>
+    this.configuredRoles = [Role.ADMIN, Role.ANALYST, Role.EVENTS].filter((role) =>
       this.keys.some((key) => key.role === role),
     );
   }

@@ -1,6 +1,8 @@
 export enum Role {
   ADMIN = 'ADMIN',
   ANALYST = 'ANALYST',
+  /** May only record interaction events: the key a storefront ships with. */
+  EVENTS = 'EVENTS',
 }
 
 /**

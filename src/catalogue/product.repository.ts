@@ -52,6 +52,23 @@ export class ProductRepository {
     return new Set(rows.map((row) => row.sku));
   }
 
+  /** Which of these ids name a product, and the id of each of these SKUs that names one. */
+  async references(
+    ids: readonly string[],
+    skus: readonly string[],
+  ): Promise<{ ids: Set<string>; idsBySku: Map<string, string> }> {
+    if (ids.length === 0 && skus.length === 0) return { ids: new Set(), idsBySku: new Map() };
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; sku: string }>>`
+      SELECT p.id::text AS id, p.sku FROM product p
+       WHERE p.id = ANY(${[...ids]}::uuid[]) OR p.sku = ANY(${[...skus]}::text[])`;
+    const idSet = new Set(ids);
+    const skuSet = new Set(skus);
+    return {
+      ids: new Set(rows.filter((row) => idSet.has(row.id)).map((row) => row.id)),
+      idsBySku: new Map(rows.filter((row) => skuSet.has(row.sku)).map((row) => [row.sku, row.id])),
+    };
+  }
+
   async count(): Promise<number> {
     return this.prisma.product.count();
   }

@@ -174,6 +174,20 @@ export class ProductService {
     };
   }
 
+  /**
+   * Resolves product references (ids or SKUs, as clients send them) in one query: the ids that name
+   * a product, and the product id of each SKU that names one. Malformed ids simply name nothing.
+   */
+  async resolveReferences(
+    ids: readonly string[],
+    skus: readonly string[],
+  ): Promise<{ ids: ReadonlySet<string>; idsBySku: ReadonlyMap<string, string> }> {
+    return this.products.references(
+      [...new Set(ids.filter(isProductId).map((id) => id.toLowerCase()))],
+      [...new Set(skus)],
+    );
+  }
+
   async count(): Promise<number> {
     return this.products.count();
   }

@@ -84,6 +84,19 @@ export class ModelUnavailableError extends DomainError {
   }
 }
 
+/** The BEHAVIOR space has no trained model yet (MODEL_UNAVAILABLE, saying how to get one). */
+export class BehaviorModelUnavailableError extends DomainError {
+  readonly code = ErrorCode.MODEL_UNAVAILABLE;
+  override readonly details: { modelId: string; trainWith: string };
+
+  constructor() {
+    super(
+      'The BEHAVIOR space has no trained model yet: record interactions, then run the trainBehaviorModel mutation (or set BEHAVIOR_RETRAIN_INTERVAL)',
+    );
+    this.details = { modelId: 'behavior', trainWith: 'mutation { trainBehaviorModel { state } }' };
+  }
+}
+
 /** An image that cannot be fetched, decoded or accepted (BAD_USER_INPUT, naming the field). */
 export class InvalidImageError extends DomainError {
   readonly code = ErrorCode.BAD_USER_INPUT;

@@ -22,10 +22,10 @@ export interface SpacePlan {
   /** Minkowski's p. */
   readonly p: number;
   readonly weight: number;
-  /** The vectors' dimension (attributes: the number of axes; IMAGE/CLIP: the model's). */
+  /** The vectors' dimension (attributes: the number of axes; IMAGE/CLIP/BEHAVIOR: the model's). */
   readonly dimension: number;
-  /** IMAGE and CLIP: the model whose vectors are compared. */
-  readonly model: SpaceModel | null;
+  /** IMAGE, CLIP and BEHAVIOR: the model (or trained version) whose stored vectors are compared. */
+  readonly model: Pick<SpaceModel, 'modelId' | 'dimension'> | null;
   readonly positives: readonly QueryTarget[];
   readonly negatives: readonly QueryTarget[];
 }

@@ -2,6 +2,8 @@
 // space, what each example contributes there (a stored product's own value, an embedded text or
 // photo, a raw vector), and which spaces drop out because no liked example has a value in them.
 import { type AttributeVectorService } from '../catalogue/attribute-vector.service.js';
+import { type BehaviorModelService } from '../behavior/behavior-model.service.js';
+import { type ShopperProfileService } from '../behavior/shopper-profile.service.js';
 import { type EmbeddingSpaceService } from '../embeddings/embedding-space.service.js';
 import { type QueryEmbedder } from '../embeddings/query-embedder.service.js';
 import { ProductNotFoundError, ValidationError } from '../errors/domain-errors.js';
@@ -25,13 +27,19 @@ export class RecommendationPlanner {
     private readonly attributeVectors: AttributeVectorService,
     private readonly spaces: EmbeddingSpaceService,
     private readonly embedder: QueryEmbedder,
+    private readonly behavior: BehaviorModelService,
+    private readonly shoppers: ShopperProfileService,
   ) {}
 
-  /** The vector spaces a product example brings by default: attributes, and image spaces with a model. */
+  /**
+   * The vector spaces a product example brings by default: attributes, image spaces with a model,
+   * and BEHAVIOR once a model is trained.
+   */
   async usableSpaces(): Promise<EmbeddingSpace[]> {
     const usable = [EmbeddingSpace.ATTRIBUTES];
     if (await this.spaces.activeModel(ImageSpace.IMAGE)) usable.push(EmbeddingSpace.IMAGE);
     if (await this.spaces.activeModel(ImageSpace.CLIP)) usable.push(EmbeddingSpace.CLIP);
+    if (await this.behavior.activeModel()) usable.push(EmbeddingSpace.BEHAVIOR);
     return usable;
   }
 
@@ -41,6 +49,18 @@ export class RecommendationPlanner {
       ...request.unlike.map((example, index) => ({ example, field: `unlike[${index}]` })),
     ];
     const exampleIds = examples.flatMap(({ example }) => (example.productId ? [example.productId] : []));
+    // A shopper example brings their taste vectors; what they have seen is never recommended back.
+    const tastes = new Map<string, { behavior: number[] | null; attributes: number[] | null }>();
+    const seen: string[] = [];
+    for (const { example, field } of examples) {
+      if (!example.userToken || tastes.has(example.userToken)) continue;
+      const profile = await this.shoppers.profile(example.userToken, `${field}.userToken`);
+      tastes.set(example.userToken, {
+        behavior: profile.behaviorVector,
+        attributes: profile.attributeVector,
+      });
+      if (field.startsWith('like')) seen.push(...profile.seen);
+    }
     const present = exampleIds.length > 0 ? await this.presence(exampleIds) : new Map<string, never>();
     const missing = examples.find(({ example }) => example.productId && !present.has(example.productId));
     if (missing) throw new ProductNotFoundError(missing.example.productId!, `${missing.field}.productId`);
@@ -49,7 +69,7 @@ export class RecommendationPlanner {
     const dropped: EmbeddingSpace[] = [];
     for (const resolved of request.spaces) {
       const model = await this.modelFor(resolved.space);
-      const positives = await this.targets(request.like, 'like', resolved, model, present);
+      const positives = await this.targets(request.like, 'like', resolved, model, present, tastes);
       if (positives.length === 0) {
         dropped.push(resolved.space);
         continue;
@@ -62,22 +82,27 @@ export class RecommendationPlanner {
             : (model?.dimension ?? 0),
         model,
         positives,
-        negatives: await this.targets(request.unlike, 'unlike', resolved, model, present),
+        negatives: await this.targets(request.unlike, 'unlike', resolved, model, present, tastes),
       });
     }
     if (plans.length === 0) throw this.nothingToCompare(request);
-    return { plans, dropped, exampleIds: [...new Set(exampleIds)] };
+    return { plans, dropped, exampleIds: [...new Set([...exampleIds, ...seen])] };
   }
 
   private async presence(productIds: readonly string[]): Promise<Map<string, ExampleSpaces>> {
     return this.repository.spacesOf(productIds, {
       image: (await this.spaces.activeModel(ImageSpace.IMAGE))?.modelId ?? null,
       clip: (await this.spaces.activeModel(ImageSpace.CLIP))?.modelId ?? null,
+      behavior: (await this.behavior.activeModel())?.modelId ?? null,
     });
   }
 
-  /** The model of an image space (MODEL_UNAVAILABLE when it has none), or null for the other spaces. */
-  private async modelFor(space: EmbeddingSpace): Promise<SpaceModel | null> {
+  /**
+   * The model of an image space or the trained BEHAVIOR version (MODEL_UNAVAILABLE when there is
+   * none), or null for the other spaces.
+   */
+  private async modelFor(space: EmbeddingSpace): Promise<Pick<SpaceModel, 'modelId' | 'dimension'> | null> {
+    if (space === EmbeddingSpace.BEHAVIOR) return this.behavior.requireActiveModel();
     const imageSpace = imageSpaceOf(space);
     return imageSpace ? this.spaces.requireActiveModel(imageSpace) : null;
   }
@@ -86,11 +111,23 @@ export class RecommendationPlanner {
     examples: readonly Example[],
     side: 'like' | 'unlike',
     resolved: ResolvedSpace,
-    model: SpaceModel | null,
+    model: Pick<SpaceModel, 'modelId' | 'dimension'> | null,
     present: ReadonlyMap<string, ExampleSpaces>,
+    tastes: ReadonlyMap<string, { behavior: number[] | null; attributes: number[] | null }>,
   ): Promise<QueryTarget[]> {
     const list: QueryTarget[] = [];
     for (const [index, example] of examples.entries()) {
+      if (example.userToken) {
+        const taste = tastes.get(example.userToken);
+        const values =
+          resolved.space === EmbeddingSpace.BEHAVIOR
+            ? taste?.behavior
+            : resolved.space === EmbeddingSpace.ATTRIBUTES
+              ? taste?.attributes
+              : null;
+        if (values) list.push({ kind: 'vector', values });
+        continue;
+      }
       const target = await this.targetOf(example, resolved.space, model, present, `${side}[${index}]`);
       if (target) list.push(target);
     }
@@ -101,7 +138,7 @@ export class RecommendationPlanner {
   private async targetOf(
     example: Example,
     space: EmbeddingSpace,
-    model: SpaceModel | null,
+    model: Pick<SpaceModel, 'modelId' | 'dimension'> | null,
     present: ReadonlyMap<string, ExampleSpaces>,
     field: string,
   ): Promise<QueryTarget | null> {
@@ -111,6 +148,7 @@ export class RecommendationPlanner {
         space === EmbeddingSpace.ATTRIBUTES ||
         (space === EmbeddingSpace.IMAGE && has.image) ||
         (space === EmbeddingSpace.CLIP && has.clip) ||
+        (space === EmbeddingSpace.BEHAVIOR && has.behavior) ||
         (space === EmbeddingSpace.TAGS && has.tags) ||
         (space === EmbeddingSpace.GEO && has.geo);
       return available ? { kind: 'product', productId: example.productId } : null;
@@ -146,6 +184,12 @@ export class RecommendationPlanner {
   private nothingToCompare(request: ValidRequest): ValidationError {
     const spaces = request.spaces.map((s) => s.space).join(', ');
     const [only] = request.like;
+    if (request.like.length === 1 && only?.userToken) {
+      return ValidationError.single(
+        'like[0].userToken',
+        `shopper ${JSON.stringify(only.userToken)} has no history to compare in ${spaces} (no interactions with existing products; recommendedForUser answers such shoppers with trending products)`,
+      );
+    }
     if (request.like.length === 1 && only?.productId) {
       return ValidationError.single(
         'like[0].productId',

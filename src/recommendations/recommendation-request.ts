@@ -1,6 +1,7 @@
 // Validation of a recommendation request, before any model or database work: k, diversity,
 // examples, excluded ids, spaces, weights and metrics. Every problem names its field relative to
 // the request (`like[0].productId`); callers translate paths into their own argument names.
+import { userTokenProblem } from '../behavior/shopper-profile.service.js';
 import { productIdProblem } from '../catalogue/product-id.js';
 import { queryTextProblem } from '../embeddings/query-text.js';
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
@@ -111,9 +112,11 @@ function checkExample(
   attributeDimension: number,
   problems: FieldProblem[],
 ): void {
-  const given = (['productId', 'text', 'image', 'vector'] as const).filter((key) => example[key] != null);
+  const given = (['productId', 'text', 'image', 'vector', 'userToken'] as const).filter(
+    (key) => example[key] != null,
+  );
   if (given.length !== 1) {
-    problems.push({ field, message: 'give exactly one of productId, text, image or vector' });
+    problems.push({ field, message: 'give exactly one of productId, text, image, vector or userToken' });
     return;
   }
   const push = (problem: FieldProblem | null): void => {
@@ -121,6 +124,7 @@ function checkExample(
   };
   if (example.productId != null) push(productIdProblem(example.productId, `${field}.productId`));
   if (example.text != null) push(queryTextProblem(example.text, `${field}.text`));
+  if (example.userToken != null) push(userTokenProblem(example.userToken, `${field}.userToken`));
   if (example.image != null) push(imageSourceProblem(example.image, `${field}.image`));
   if (example.vector != null) {
     push(vectorProblem(example.vector, example.space, field, attributeDimension));
@@ -138,7 +142,8 @@ function vectorProblem(
   if (!space || space === EmbeddingSpace.TAGS) {
     return {
       field: `${field}.space`,
-      message: 'a vector example needs its space: ATTRIBUTES, IMAGE, CLIP or GEO ([latitude, longitude])',
+      message:
+        'a vector example needs its space: ATTRIBUTES, IMAGE, CLIP, BEHAVIOR or GEO ([latitude, longitude])',
     };
   }
   if (!vector.every(Number.isFinite))
@@ -218,6 +223,13 @@ function resolveSpaces(
     if (example.productId)
       VECTOR_SPACES.filter((space) => usableSpaces.includes(space)).forEach((space) => spaces.add(space));
     if (example.text) spaces.add(EmbeddingSpace.CLIP);
+    // A shopper's taste is learned behaviour; their attribute mean is a stand-in until a model is
+    // trained (mixing both by default would let products without behaviour win on attributes alone).
+    if (example.userToken) {
+      spaces.add(
+        usableSpaces.includes(EmbeddingSpace.BEHAVIOR) ? EmbeddingSpace.BEHAVIOR : EmbeddingSpace.ATTRIBUTES,
+      );
+    }
     if (example.image) [EmbeddingSpace.IMAGE, EmbeddingSpace.CLIP].forEach((space) => spaces.add(space));
     if (example.vector && example.space) spaces.add(example.space);
   }

@@ -14,6 +14,8 @@ export enum EmbeddingSpace {
   TAGS = 'TAGS',
   /** The product's location. */
   GEO = 'GEO',
+  /** Item vectors learned from shopper interactions (implicit ALS; a trained model's version). */
+  BEHAVIOR = 'BEHAVIOR',
 }
 
 export enum DistanceMetric {
@@ -51,10 +53,16 @@ export function imageSpaceOf(space: EmbeddingSpace): ImageSpace | null {
   return null;
 }
 
+/** Spaces whose values are product_embedding rows of one model id (indexed per model). */
+export function isStoredVectorSpace(space: EmbeddingSpace): boolean {
+  return space === EmbeddingSpace.IMAGE || space === EmbeddingSpace.CLIP || space === EmbeddingSpace.BEHAVIOR;
+}
+
 export const VECTOR_SPACES: readonly EmbeddingSpace[] = [
   EmbeddingSpace.ATTRIBUTES,
   EmbeddingSpace.IMAGE,
   EmbeddingSpace.CLIP,
+  EmbeddingSpace.BEHAVIOR,
 ];
 export const VECTOR_METRICS: readonly DistanceMetric[] = [
   DistanceMetric.COSINE,
@@ -70,6 +78,7 @@ export const VECTOR_METRICS: readonly DistanceMetric[] = [
 export function metricsFor(space: EmbeddingSpace): readonly DistanceMetric[] {
   switch (space) {
     case EmbeddingSpace.ATTRIBUTES:
+    case EmbeddingSpace.BEHAVIOR:
       return VECTOR_METRICS;
     case EmbeddingSpace.IMAGE:
     case EmbeddingSpace.CLIP:
@@ -95,6 +104,8 @@ export interface Example {
   readonly vector?: readonly number[] | null | undefined;
   /** The space of `vector`. */
   readonly space?: EmbeddingSpace | null | undefined;
+  /** A shopper: their history's taste (BEHAVIOR and ATTRIBUTES); their seen products are excluded. */
+  readonly userToken?: string | null | undefined;
 }
 
 export interface SpaceWeight {

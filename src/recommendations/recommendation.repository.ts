@@ -21,6 +21,7 @@ export interface ExampleSpaces {
   readonly geo: boolean;
   readonly image: boolean;
   readonly clip: boolean;
+  readonly behavior: boolean;
 }
 
 export interface RecommendationRepositoryOptions {
@@ -81,12 +82,13 @@ export class RecommendationRepository {
   /** Which spaces each product has a value in (attributes always; image spaces per model). */
   async spacesOf(
     productIds: readonly string[],
-    models: { image: string | null; clip: string | null },
+    models: { image: string | null; clip: string | null; behavior: string | null },
   ): Promise<Map<string, ExampleSpaces>> {
     const rows = await this.prisma.$queryRaw<Array<{ id: string } & ExampleSpaces>>`
       SELECT p.id::text AS id, cardinality(p.tags) > 0 AS tags, p.latitude IS NOT NULL AS geo,
              EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.image}) AS image,
-             EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.clip}) AS clip
+             EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.clip}) AS clip,
+             EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id = ${models.behavior}) AS behavior
         FROM product p WHERE p.id = ANY(${[...productIds]}::uuid[])`;
     return new Map(rows.map(({ id, ...spaces }) => [id, spaces]));
   }

@@ -6,7 +6,12 @@ import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
-import { DistanceMetric, EmbeddingSpace, RecommendationStrategy } from './recommendation.domain.js';
+import {
+  DistanceMetric,
+  EmbeddingSpace,
+  isStoredVectorSpace,
+  RecommendationStrategy,
+} from './recommendation.domain.js';
 import { type QueryTarget, type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
 
 const sql = Prisma.sql;
@@ -23,13 +28,14 @@ function typeOf(plan: SpacePlan): Prisma.Sql {
   return vectorType(plan.dimension);
 }
 
-/** The candidate's value in a space, with `alias` the embedding join of IMAGE/CLIP. */
+/** The candidate's value in a space, with `alias` the embedding join of IMAGE/CLIP/BEHAVIOR. */
 export function candidateValue(plan: SpacePlan, product: string, embedding: string): Value {
   switch (plan.space) {
     case EmbeddingSpace.ATTRIBUTES:
       return raw(`${product}.attribute_vector`);
     case EmbeddingSpace.IMAGE:
     case EmbeddingSpace.CLIP:
+    case EmbeddingSpace.BEHAVIOR:
       return sql`${raw(embedding)}.embedding::${typeOf(plan)}`;
     case EmbeddingSpace.TAGS:
       return raw(`NULLIF(${product}.tags, '{}')`);
@@ -53,6 +59,7 @@ function targetValue(plan: SpacePlan, target: QueryTarget): Value {
           return sql`(SELECT attribute_vector FROM product WHERE id = ${id})`;
         case EmbeddingSpace.IMAGE:
         case EmbeddingSpace.CLIP:
+        case EmbeddingSpace.BEHAVIOR:
           return sql`(SELECT embedding::${typeOf(plan)} FROM product_embedding
                        WHERE product_id = ${id} AND model_id = ${modelLiteral(plan.model!.modelId)})`;
         case EmbeddingSpace.TAGS:
@@ -178,16 +185,17 @@ function averageTarget(plan: SpacePlan): Value {
 }
 
 function embeddingJoin(plan: SpacePlan, index: number, product = 'p'): Prisma.Sql {
-  if (plan.space !== EmbeddingSpace.IMAGE && plan.space !== EmbeddingSpace.CLIP) return Prisma.empty;
+  if (!isStoredVectorSpace(plan.space)) return Prisma.empty;
   return sql`LEFT JOIN product_embedding ${raw(`e${index}`)} ON ${raw(`e${index}`)}.product_id = ${raw(product)}.id
              AND ${raw(`e${index}`)}.model_id = ${modelLiteral(plan.model!.modelId)}`;
 }
 
-/** The SQL source of a space's values, for candidate generation (IMAGE/CLIP: from its partial index). */
+/** The SQL source of a space's values, for candidate generation (stored vectors: from their partial index). */
 function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; present: Prisma.Sql } {
   switch (plan.space) {
     case EmbeddingSpace.IMAGE:
     case EmbeddingSpace.CLIP:
+    case EmbeddingSpace.BEHAVIOR:
       return {
         from: sql`product_embedding e JOIN product p ON p.id = e.product_id`,
         value: sql`e.embedding::${typeOf(plan)}`,
@@ -353,7 +361,7 @@ export function pairwiseSql(plan: RecommendationPlan, ids: readonly string[]): P
     return scoreSql(space, distanceSql(space, a, b));
   });
   const joins = plan.spaces.map((space, index) => {
-    if (space.space !== EmbeddingSpace.IMAGE && space.space !== EmbeddingSpace.CLIP) return Prisma.empty;
+    if (!isStoredVectorSpace(space.space)) return Prisma.empty;
     const model = modelLiteral(space.model!.modelId);
     return sql`LEFT JOIN product_embedding ${raw(`ea${index}`)} ON ${raw(`ea${index}`)}.product_id = pa.id AND ${raw(`ea${index}`)}.model_id = ${model}
                LEFT JOIN product_embedding ${raw(`eb${index}`)} ON ${raw(`eb${index}`)}.product_id = pb.id AND ${raw(`eb${index}`)}.model_id = ${model}`;

@@ -15,6 +15,10 @@ registerEnumType(EmbeddingSpace, {
     },
     TAGS: { description: 'The tag set (JACCARD, SORENSEN_DICE).' },
     GEO: { description: 'The location (HAVERSINE, in km).' },
+    BEHAVIOR: {
+      description:
+        'Item vectors learned from shopper interactions (implicit ALS, trainBehaviorModel); products nobody interacted with have none.',
+    },
   },
 });
 
@@ -154,7 +158,7 @@ export class AttributeWeightInput {
 
 @InputType({
   description:
-    'An example: exactly one of productId, text (CLIP), image (IMAGE and CLIP) or vector with its space.',
+    'An example: exactly one of productId, text (CLIP), image (IMAGE and CLIP), vector with its space, or userToken (a shopper).',
 })
 export class ExampleInput {
   @Field(() => ID, { nullable: true })
@@ -174,6 +178,13 @@ export class ExampleInput {
 
   @Field(() => EmbeddingSpace, { nullable: true, description: 'The space of vector.' })
   space?: EmbeddingSpace | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A shopper (as in recordInteractions): their history's taste in BEHAVIOR and ATTRIBUTES, computed now; products they interacted with are not recommended.",
+  })
+  userToken?: string | null;
 }
 
 @InputType()
