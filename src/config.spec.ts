@@ -53,6 +53,9 @@ describe('configuration', () => {
 
   it('refuses invalid values, naming them', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ STOREFRONT_EVENTS_KEY: 'adm-1', ADMIN_API_KEYS: 'adm-1' })).toThrow(
+      /STOREFRONT_EVENTS_KEY must be one of EVENTS_API_KEYS/,
+    );
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ HNSW_M: '32', HNSW_EF_CONSTRUCTION: '48' })).toThrow(
       /HNSW_EF_CONSTRUCTION \(48\) must be at least 2 × HNSW_M \(32\)/,

@@ -115,6 +115,11 @@ const configSchema = z.object({
   ANALYST_API_KEYS: keyList,
   /** Keys that may only send interaction events (`recordInteractions`): the storefront's. */
   EVENTS_API_KEYS: keyList,
+  /**
+   * One of EVENTS_API_KEYS that the storefront page (`/`) is given to record its shoppers' VIEW and
+   * CLICK events; an events key can do nothing else, so it may be public, like a storefront's.
+   */
+  STOREFRONT_EVENTS_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   /** How much each kind of interaction counts (trending, co-occurrence, shopper vectors). */
   INTERACTION_WEIGHTS: interactionWeights.default(
     interactionWeights.parse('VIEW:1,CLICK:2,ADD_TO_CART:4,PURCHASE:8'),
@@ -219,6 +224,8 @@ export interface Config {
     readonly adminKeys: readonly string[];
     readonly analystKeys: readonly string[];
     readonly eventsKeys: readonly string[];
+    /** The events key the storefront page records its shoppers' events with (STOREFRONT_EVENTS_KEY). */
+    readonly storefrontEventsKey: string | null;
   };
   readonly interactions: {
     readonly weights: Readonly<Record<InteractionTypeName, number>>;
@@ -296,6 +303,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const raw = parsed.data;
+  if (raw.STOREFRONT_EVENTS_KEY !== undefined && !raw.EVENTS_API_KEYS.includes(raw.STOREFRONT_EVENTS_KEY)) {
+    throw new ConfigError('Invalid environment: STOREFRONT_EVENTS_KEY must be one of EVENTS_API_KEYS');
+  }
   if (raw.HNSW_EF_CONSTRUCTION < 2 * raw.HNSW_M) {
     throw new ConfigError(
       `Invalid environment: HNSW_EF_CONSTRUCTION (${raw.HNSW_EF_CONSTRUCTION}) must be at least 2 × HNSW_M (${raw.HNSW_M})`,
@@ -343,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminKeys: raw.ADMIN_API_KEYS,
       analystKeys: raw.ANALYST_API_KEYS,
       eventsKeys: raw.EVENTS_API_KEYS,
+      storefrontEventsKey: raw.STOREFRONT_EVENTS_KEY ?? null,
     },
     interactions: {
       weights: raw.INTERACTION_WEIGHTS,

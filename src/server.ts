@@ -150,7 +150,13 @@ export async function createApp(options: {
       logger,
     }),
   );
-  expressApp.use(webPages({ products: services.products, webDir: WEB_DIST_DIR }));
+  expressApp.use(
+    webPages({
+      products: services.products,
+      webDir: WEB_DIST_DIR,
+      storefrontEventsKey: config.auth.storefrontEventsKey,
+    }),
+  );
   expressApp.use(
     '/graphql',
     ...(rateLimits ? [rateLimits.authFailureGuard(authenticator)] : []),

@@ -31,9 +31,21 @@ const PAGES: Readonly<Record<string, string>> = {
   '/admin': 'admin.html',
 };
 
-export function webPages(options: { products: ProductService; webDir: string }): Router {
-  const { products, webDir } = options;
+export function webPages(options: {
+  products: ProductService;
+  webDir: string;
+  /** The events key the storefront records VIEW/CLICK with; null: it records nothing. */
+  storefrontEventsKey: string | null;
+}): Router {
+  const { products, webDir, storefrontEventsKey } = options;
   const router = express.Router();
+
+  // What the storefront page needs to know at run time. Only an EVENTS key ever goes here: it can
+  // record interactions and nothing else (config.ts refuses any other key).
+  router.get('/storefront-config.json', (_request, response) => {
+    response.setHeader('Cache-Control', 'no-store');
+    response.json({ eventsKey: storefrontEventsKey });
+  });
 
   router.get('/products/:id/photo', async (request: Request<{ id: string }>, response: Response) => {
     const photo = await products.photo(request.params.id);

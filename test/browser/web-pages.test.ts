@@ -26,6 +26,7 @@ if (!haveChromium)
     `web-pages: skipped — no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
   );
 const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const STOREFRONT_KEY = 'storefront-events-key';
 
 // The functions passed to evaluate() run in the browser. This project's TypeScript has Node's types,
 // not the DOM's, so they declare the little of the DOM they touch.
@@ -77,6 +78,8 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
       MODELS_MANIFEST: models.manifestPath,
       IMAGE_MODEL: 'test-cnn',
       CLIP_MODEL: 'test-clip',
+      EVENTS_API_KEYS: STOREFRONT_KEY,
+      STOREFRONT_EVENTS_KEY: STOREFRONT_KEY,
     });
     products = await seedDemoCatalogue(http.app.services.products, { onlyIfEmpty: true });
     withPhotos = products - 3; // the worked example's three products have no photo
@@ -117,6 +120,12 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    // The storefront never holds any key but the events key it is given.
+    const keysSent = new Set<string>();
+    page.on('request', (request) => {
+      const authorization = request.headers()['authorization'];
+      if (authorization) keysSent.add(authorization);
+    });
     await page.goto(`${http.base}/`);
     const firstCard = page.getByTestId('catalogue').getByTestId('product-card').first();
     await firstCard.locator('img').waitFor();
@@ -182,6 +191,22 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
     await page.screenshot({ path: join(SHOTS, 'product.png'), fullPage: true });
     await expectAccessible(page, 'product page');
     expect(errors).toEqual([]);
+    // Opening the product from the grid recorded a CLICK and a VIEW for this browser's shopper.
+    const shopper = await page.evaluate(() =>
+      (
+        globalThis as unknown as { localStorage: { getItem(key: string): string | null } }
+      ).localStorage.getItem('recommender.shopperToken'),
+    );
+    await expect
+      .poll(async () => {
+        const rows = await db.database.pool.query<{ type: string }>(
+          'SELECT type FROM interaction WHERE user_token = $1 ORDER BY id',
+          [shopper],
+        );
+        return rows.rows.map((row) => row.type);
+      })
+      .toEqual(expect.arrayContaining(['CLICK', 'VIEW']));
+    expect([...keysSent]).toEqual([`Bearer ${STOREFRONT_KEY}`]);
     await page.close();
   });
 

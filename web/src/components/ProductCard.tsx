@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { recordEvent } from '../lib/events';
 import { type CardProduct, formatPrice } from '../lib/fragments';
 
 export function ProductPhoto(props: { product: Pick<CardProduct, 'name' | 'photoUrl'>; size?: number }) {
@@ -28,7 +29,14 @@ export function ProductCard(props: {
   return (
     <li className="card" data-testid="product-card" data-sku={product.sku}>
       <ProductPhoto product={product} />
-      <a className="name" href={href} onClick={onOpen}>
+      <a
+        className="name"
+        href={href}
+        onClick={() => {
+          recordEvent('CLICK', product.id);
+          onOpen?.();
+        }}
+      >
         {product.name}
       </a>
       <div className="meta">

@@ -1,7 +1,9 @@
 // One product and what to see next: rows of recommendations, each with a "why?" popover drawn
 // from the engine's explanation. A row whose data is missing (no model for its space, a query the
 // service does not have yet, nothing found) is left out rather than shown as an error.
+import { useEffect } from 'react';
 import { useQuery } from 'urql';
+import { recordEvent } from '../lib/events';
 import { ProductCard, ProductPhoto } from '../components/ProductCard';
 import { WhyButton } from '../components/WhyPopover';
 import { describeError } from '../lib/graphql';
@@ -52,6 +54,7 @@ interface Row {
 
 export function ProductPage(props: { productId: string; capabilities: Capabilities | null }) {
   const { productId, capabilities } = props;
+  useEffect(() => recordEvent('VIEW', productId), [productId]);
   const [{ data, error, fetching }] = useQuery<{
     product:
       | (CardProduct & { description: string | null; attributes: Array<{ axis: string; value: number }> })
