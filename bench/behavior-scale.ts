@@ -127,6 +127,9 @@ try {
   await p50('recommendedForUser(k: 10)', (i) =>
     services.userRecommendations.recommend(`user-${(i * 37) % Number(values.users)}`, 10, null),
   );
+  await p50('  of which the shopper profile (SQL)', (i) =>
+    services.shoppers.profile(`user-${(i * 37) % Number(values.users)}`),
+  );
   await p50('similarProducts(space: BEHAVIOR, k: 10)', (i) =>
     services.recommendations.similarProducts(ids[i % ids.length]!, 10, EmbeddingSpace.BEHAVIOR),
   );

@@ -14,6 +14,9 @@ export interface FreshProduct {
   readonly similarity: number | null;
 }
 
+/** The newest products since the training that are considered (ranked by closeness among them). */
+const FRESH_CANDIDATES = 2000;
+
 export class FreshProductRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -28,13 +31,24 @@ export class FreshProductRepository {
   }): Promise<FreshProduct[]> {
     if (query.limit <= 0) return [];
     const taste = query.attributeTaste ? vectorLiteral(query.attributeTaste) : null;
+    // The newest products added since the training, taken from the created_at index (ORDER BY …
+    // LIMIT keeps the plan on it whatever the statistics say), materialised, then ranked: never a
+    // walk over the whole catalogue.
     const rows = await this.prisma.$queryRaw<Array<ProductSqlRow & { similarity: number | null }>>`
+      WITH recent AS MATERIALIZED (
+        SELECT id FROM product
+         WHERE created_at >= ${query.addedSince}::timestamptz
+         ORDER BY created_at DESC
+         LIMIT ${FRESH_CANDIDATES}
+      ),
+      fresh AS MATERIALIZED (
+        SELECT p.id FROM recent r JOIN product p ON p.id = r.id
+         WHERE NOT EXISTS (SELECT 1 FROM product_embedding e
+                            WHERE e.product_id = p.id AND e.model_id = ${query.behaviorModelId})
+           AND p.id <> ALL(${[...query.excludeIds]}::uuid[]) ${filterToSql(query.filter)}
+      )
       SELECT ${PRODUCT_COLUMNS}, 1 - (p.attribute_vector <=> ${taste}::vector) AS similarity
-        FROM product p
-       WHERE p.created_at >= ${query.addedSince}::timestamptz
-         AND NOT EXISTS (SELECT 1 FROM product_embedding e
-                          WHERE e.product_id = p.id AND e.model_id = ${query.behaviorModelId})
-         AND p.id <> ALL(${[...query.excludeIds]}::uuid[]) ${filterToSql(query.filter)}
+        FROM fresh f JOIN product p ON p.id = f.id
        ORDER BY p.attribute_vector <=> ${taste}::vector NULLS LAST, p.created_at DESC, p.id
        LIMIT ${query.limit}`;
     return rows.map((row) => ({
