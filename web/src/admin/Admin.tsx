@@ -64,36 +64,13 @@ const emptyDraft = (): Draft => ({
 });
 
 export function Admin() {
-  const client = useClient();
-  const check = async (key: string): Promise<string | null> => {
-    const answer = await client
-      .query(
-        'query Check { reembeddingStatus { space } }',
-        {},
-        {
-          requestPolicy: 'network-only',
-          fetchOptions: { headers: { authorization: `Bearer ${key}` } },
-        },
-      )
-      .toPromise();
-    return answer.error ? describeError(answer.error) : null;
-  };
   return (
     <>
       <Header title="Admin" />
       <main>
-        <KeyGate kind="admin" check={check}>
-          {(signOut) => (
-            <>
-              <p>
-                <button type="button" className="quiet" onClick={signOut}>
-                  Sign out
-                </button>
-              </p>
-              <ProductEditor />
-              <ServiceStatus />
-            </>
-          )}
+        <KeyGate kind="admin" checkQuery="query Check { reembeddingStatus { space } }">
+          <ProductEditor />
+          <ServiceStatus />
         </KeyGate>
       </main>
     </>

@@ -2,19 +2,35 @@
 // tab only) and is sent as a Bearer token; it is checked by asking the service something the role
 // may see.
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { type KeyKind, storedKey, storeKey } from '../lib/graphql';
+import { useClient } from 'urql';
+import { describeError, type KeyKind, storedKey, storeKey } from '../lib/graphql';
 
 export function KeyGate(props: {
   kind: KeyKind;
-  check: (key: string) => Promise<string | null>;
-  children: (signOut: () => void) => ReactNode;
+  /** An operation only the page's role may run: a key it runs with is accepted. */
+  checkQuery: string;
+  children: ReactNode;
 }) {
+  const client = useClient();
+  const check = async (candidate: string): Promise<string | null> => {
+    const answer = await client
+      .query(
+        props.checkQuery,
+        {},
+        {
+          requestPolicy: 'network-only',
+          fetchOptions: { headers: { authorization: `Bearer ${candidate}` } },
+        },
+      )
+      .toPromise();
+    return answer.error ? describeError(answer.error) : null;
+  };
   const [key, setKey] = useState<string | null>(() => storedKey(props.kind));
   const [draft, setDraft] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const error = await props.check(draft.trim());
+    const error = await check(draft.trim());
     if (error) {
       setProblem(error);
       return;
@@ -23,10 +39,23 @@ export function KeyGate(props: {
     setKey(draft.trim());
   };
   if (key)
-    return props.children(() => {
-      storeKey(props.kind, null);
-      setKey(null);
-    });
+    return (
+      <>
+        <p>
+          <button
+            type="button"
+            className="quiet"
+            onClick={() => {
+              storeKey(props.kind, null);
+              setKey(null);
+            }}
+          >
+            Sign out
+          </button>
+        </p>
+        {props.children}
+      </>
+    );
   return (
     <form className="panel" onSubmit={(event) => void submit(event)}>
       <h2>Sign in</h2>
