@@ -5,7 +5,7 @@ import { loadConfig } from './config.js';
 import { ModelState } from './inference/ports.js';
 import { openMigratedDatabase } from './db/bootstrap.js';
 import { createLogger } from './logger.js';
-import { seedDemoCatalogue } from './demo/seed-demo.js';
+import { seedDemoCatalogue, seedDemoHistory } from './demo/seed-demo.js';
 import { createApp } from './server.js';
 
 async function main(): Promise<void> {
@@ -16,11 +16,13 @@ async function main(): Promise<void> {
   if (config.seedDemo) {
     const started = Date.now();
     const added = await seedDemoCatalogue(app.services.products, { onlyIfEmpty: true });
-    if (added > 0)
+    if (added > 0) {
+      const events = await seedDemoHistory(app.services.interactions, app.services.behavior);
       logger.info(
-        { products: added, database: database.kind, ms: Date.now() - started },
-        'seeded the demo catalogue into the empty database (SEED_DEMO=false turns this off)',
+        { products: added, events, database: database.kind, ms: Date.now() - started },
+        "seeded the demo catalogue and its shoppers' history into the empty database; the BEHAVIOR model trains in the background (SEED_DEMO=false turns this off)",
       );
+    }
   }
   const { url } = await app.listen();
   logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);

@@ -85,8 +85,8 @@ const TIER_NAMES = ['budget', 'core', 'premium', 'eco'] as const;
 
 const MODELS = ['One', 'Air', 'Max', 'Lite', 'Pro', 'Go', 'Flex', 'Classic', 'Edge', 'Zen', 'Nova'];
 
-/** mulberry32: a tiny deterministic PRNG, so the catalogue is the same everywhere. */
-function random(seed: number): () => number {
+/** mulberry32: a tiny deterministic PRNG, so the demo data is the same everywhere. */
+export function demoRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -108,10 +108,10 @@ function cosine(a: readonly number[], b: readonly number[]): number {
 const PRODUCTS_PER_CATEGORY = 22;
 
 export function demoCatalogue(): DemoProduct[] {
-  const next = random(20261128);
+  const next = demoRandom(20261128);
   // Looks, tags and places come from a second stream, so the scores and prices of the first one
   // (which the examples and tests know) stay as they were.
-  const place = random(20261206);
+  const place = demoRandom(20261206);
   const gaussian = (): number => (next() + next() + next() + next() - 2) * 1.7; // ≈ N(0, 1)
   // Keep the worked example's answer true in the demo: no generated product may be closer to
   // product1 than product2 is.

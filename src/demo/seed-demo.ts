@@ -1,5 +1,9 @@
+import { type BehaviorModelService } from '../behavior/behavior-model.service.js';
 import { type ProductService } from '../catalogue/product.service.js';
+import { type InteractionService } from '../interactions/interaction.service.js';
+import { MAX_EVENTS_PER_CALL } from '../interactions/interaction.domain.js';
 import { demoCatalogue, type DemoProduct } from './demo-catalogue.js';
+import { demoInteractions } from './demo-interactions.js';
 import { renderDemoPhoto } from './demo-photos.js';
 
 /**
@@ -20,6 +24,24 @@ export async function seedDemoCatalogue(
     await products.addMany(batch);
   }
   return missing.length;
+}
+
+/**
+ * Records the demo shoppers' history (events ending now; each one's eventId is fixed, so a second
+ * run adds nothing) and, when it added events, queues a training of the BEHAVIOR model: the worker
+ * trains it in the background once it starts. Returns how many events it added.
+ */
+export async function seedDemoHistory(
+  interactions: InteractionService,
+  behavior: BehaviorModelService,
+  now = new Date(),
+): Promise<number> {
+  const events = demoInteractions(demoCatalogue(), now);
+  let accepted = 0;
+  for (let start = 0; start < events.length; start += MAX_EVENTS_PER_CALL)
+    accepted += (await interactions.record(events.slice(start, start + MAX_EVENTS_PER_CALL))).accepted;
+  if (accepted > 0) await behavior.train();
+  return accepted;
 }
 
 async function withPhoto({ look, ...product }: DemoProduct): Promise<DemoProduct> {

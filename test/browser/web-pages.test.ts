@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoCatalogue } from '../../src/demo/seed-demo.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedDemoCatalogue, seedDemoHistory } from '../../src/demo/seed-demo.js';
 import { PROJECT_ROOT, WEB_DIST_DIR } from '../../src/paths.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startHttpApp, type HttpApp } from '../support/http-app.js';
@@ -83,6 +83,16 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
     });
     products = await seedDemoCatalogue(http.app.services.products, { onlyIfEmpty: true });
     withPhotos = products - 3; // the worked example's three products have no photo
+    // The demo shoppers' history and the BEHAVIOR model trained from it, as on first start.
+    const { interactions, behavior } = http.app.services;
+    await seedDemoHistory(interactions, behavior);
+    await behavior.start();
+    await vi.waitFor(
+      async () => {
+        expect((await behavior.status()).state).toBe('READY');
+      },
+      { timeout: 120_000, interval: 250 },
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     // The demo's stores include Berlin: "near me" there finds products.
     context = await browser.newContext({
@@ -174,7 +184,9 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
     const target = (await card.count()) > 0 ? card : page.getByTestId('product-card').nth(8);
     await target.locator('a.name').click();
     await page.getByTestId('product-page').waitFor();
-    for (const row of ['row-similar', 'row-looks-similar']) {
+    // Every row has data on the demo: "pairs well with" from the seeded baskets, "for you" (this
+    // new shopper: trending) from the seeded history.
+    for (const row of ['row-similar', 'row-looks-similar', 'row-pairs-well', 'row-for-you']) {
       const cards = page.getByTestId(row).getByTestId('product-card');
       await expect.poll(() => cards.count()).toBe(8);
       expect(await naturalWidth(cards.first().locator('img'))).toBeGreaterThan(0);
