@@ -6,8 +6,11 @@
 // ATTRIBUTES spaces, p50 over in-process calls.
 //
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
-//     npx tsx bench/behavior-scale.ts [--products 100000] [--users 50000] [--events-per-user 20]
+//     npx tsx bench/behavior-scale.ts [--products 100000] [--users 50000] [--events-per-user 20] [--no-write]
+//
+// Writes bench/behavior-scale.json (unless --no-write), which `npm run bench` shows in BENCHMARKS.md.
 import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
@@ -17,6 +20,7 @@ import { plantedLog } from '../test/support/interaction-logs.js';
 import { InteractionType } from '../src/interactions/interaction.domain.js';
 import { EmbeddingSpace } from '../src/recommendations/recommendation.domain.js';
 import { BehaviorModelState } from '../src/behavior/behavior-model.domain.js';
+import { BEHAVIOR_SCALE_FILE, type BehaviorScaleResult } from './behavior-bench.js';
 import { createBenchDatabase, dropBenchDatabase } from './databases.js';
 
 const { values } = parseArgs({
@@ -25,6 +29,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '50000' },
     'events-per-user': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
+    // Smaller trial runs should not replace the figures the report shows.
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const productCount = Number(values.products);
@@ -89,10 +95,13 @@ try {
       );
     }
   });
+  // What autovacuum does within a minute of a bulk load; the measured queries must not depend on it.
+  await database.pool.query('ANALYZE');
   const rssBefore = process.memoryUsage().rss;
   peakRss = rssBefore;
   await services.behavior.start();
   await services.behavior.train();
+  const jobStarted = performance.now();
   const status = await time('training (job: read log, ALS, store vectors, HNSW, switch)', async () => {
     for (;;) {
       const current = await services.behavior.status();
@@ -101,6 +110,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   });
+  const jobSeconds = (performance.now() - jobStarted) / 1000;
   // Products added after the training: what recommendedForUser's slot for new products looks through.
   await insertProducts(productCount, 200, 'new-');
   console.log(
@@ -110,7 +120,7 @@ try {
       peakRssMiB: Math.round(peakRss / 2 ** 20),
     }),
   );
-  const p50 = async (label: string, call: (i: number) => Promise<unknown>) => {
+  const p50 = async (label: string, call: (i: number) => Promise<unknown>): Promise<number> => {
     for (let i = 0; i < 20; i++) await call(i);
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -120,23 +130,44 @@ try {
     }
     times.sort((a, b) => a - b);
     console.log(`${label}: p50 ${times[100]!.toFixed(2)} ms, p95 ${times[190]!.toFixed(2)} ms`);
+    return times[100]!;
   };
-  const ids = (
-    await database.pool.query<{ id: string }>('SELECT id::text AS id FROM product ORDER BY sku LIMIT 500')
+  const ids = // Products with a BEHAVIOR vector (the log leaves some items without events).
+  (
+    await database.pool.query<{ id: string }>(
+      `SELECT p.id::text AS id FROM product p
+        WHERE EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id LIKE 'behavior-v%')
+        ORDER BY p.sku LIMIT 500`,
+    )
   ).rows.map((r) => r.id);
-  await p50('recommendedForUser(k: 10)', (i) =>
+  const forUserP50 = await p50('recommendedForUser(k: 10)', (i) =>
     services.userRecommendations.recommend(`user-${(i * 37) % Number(values.users)}`, 10, null),
   );
   await p50('  of which the shopper profile (SQL)', (i) =>
     services.shoppers.profile(`user-${(i * 37) % Number(values.users)}`),
   );
-  await p50('similarProducts(space: BEHAVIOR, k: 10)', (i) =>
+  const similarP50 = await p50('similarProducts(space: BEHAVIOR, k: 10)', (i) =>
     services.recommendations.similarProducts(ids[i % ids.length]!, 10, EmbeddingSpace.BEHAVIOR),
   );
   await p50('similarProducts(space: ATTRIBUTES, k: 10)', (i) =>
     services.recommendations.similarProducts(ids[i % ids.length]!, 10, EmbeddingSpace.ATTRIBUTES),
   );
   await services.behavior.stop();
+  // The report (npm run bench) shows the latest run of this script.
+  const scale: BehaviorScaleResult = {
+    command: `npx tsx bench/behavior-scale.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    measuredAt: new Date().toISOString(),
+    products: productCount,
+    interactions: log.events.length,
+    users: Number(values.users),
+    trainingSeconds: status.trainingSeconds ?? Number.NaN,
+    jobSeconds,
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+    rssBeforeTrainingMiB: Math.round(rssBefore / 2 ** 20),
+    recommendedForUserP50Ms: forUserP50,
+    similarBehaviorP50Ms: similarP50,
+  };
+  if (!values['no-write']) await writeFile(BEHAVIOR_SCALE_FILE, `${JSON.stringify(scale, null, 2)}\n`);
 } finally {
   clearInterval(sampler);
   await database.close();

@@ -37,7 +37,7 @@ export class ShopperProfileRepository {
       Array<{ seen: string[] | null; behavior: number[] | null; attributes: number[] | null }>
     >`
       WITH w(type, weight) AS (SELECT * FROM unnest(${types}::text[], ${values}::float8[])),
-      recent AS (
+      recent AS MATERIALIZED (
         SELECT i.product_id, i.type, i.occurred_at, max(i.occurred_at) OVER () AS latest
           FROM interaction i
          WHERE i.user_token = ${query.userToken}
@@ -47,16 +47,21 @@ export class ShopperProfileRepository {
       history AS (
         SELECT r.product_id,
                sum(w.weight * power(2::float8, -extract(epoch FROM r.latest - r.occurred_at) / ${halfLifeSeconds}::float8))::real AS weight
-          FROM recent r JOIN w ON w.type = r.type JOIN product p ON p.id = r.product_id
+          FROM recent r JOIN w ON w.type = r.type
          GROUP BY r.product_id
       ),
+      -- The shopper's products, newest first, limited before the existence check: a per-row index
+      -- probe whatever the table statistics say (stale right after a bulk load they would choose a
+      -- pass over the catalogue).
       seen AS (
-        SELECT i.product_id, max(i.occurred_at) AS last
-          FROM interaction i JOIN product p ON p.id = i.product_id
-         WHERE i.user_token = ${query.userToken}
-         GROUP BY i.product_id
-         ORDER BY last DESC
-         LIMIT ${query.seenLimit}
+        SELECT s.product_id, s.last
+          FROM (SELECT i.product_id, max(i.occurred_at) AS last
+                  FROM interaction i
+                 WHERE i.user_token = ${query.userToken}
+                 GROUP BY i.product_id
+                 ORDER BY last DESC
+                 LIMIT ${query.seenLimit}) s
+         WHERE EXISTS (SELECT 1 FROM product p WHERE p.id = s.product_id)
       )
       SELECT (SELECT array_agg(product_id::text ORDER BY last DESC) FROM seen) AS seen,
              (SELECT sum(l2_normalize(e.embedding) * array_fill(h.weight, ARRAY[vector_dims(e.embedding)])::vector)::real[]

@@ -21,7 +21,6 @@ export class FreshProductRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async closest(query: {
-    readonly behaviorModelId: string;
     /** When the serving version read the log. */
     readonly addedSince: Date;
     readonly attributeTaste: readonly number[] | null;
@@ -31,24 +30,19 @@ export class FreshProductRepository {
   }): Promise<FreshProduct[]> {
     if (query.limit <= 0) return [];
     const taste = query.attributeTaste ? vectorLiteral(query.attributeTaste) : null;
-    // The newest products added since the training, taken from the created_at index (ORDER BY …
-    // LIMIT keeps the plan on it whatever the statistics say), materialised, then ranked: never a
-    // walk over the whole catalogue.
+    // The newest products added since the training, walked from the created_at index (ORDER BY …
+    // LIMIT keeps the plan on it whatever the statistics say: right after a bulk load or a training
+    // they are stale), then ranked among themselves: never a pass over the catalogue or over the
+    // model's vectors. A product created after the training read the log has no vector of it, so no
+    // anti-join with product_embedding is needed (the rare product created while the log was read
+    // may have one; the caller drops duplicates).
     const rows = await this.prisma.$queryRaw<Array<ProductSqlRow & { similarity: number | null }>>`
-      WITH recent AS MATERIALIZED (
-        SELECT id FROM product
-         WHERE created_at >= ${query.addedSince}::timestamptz
-         ORDER BY created_at DESC
-         LIMIT ${FRESH_CANDIDATES}
-      ),
-      fresh AS MATERIALIZED (
-        SELECT p.id FROM recent r JOIN product p ON p.id = r.id
-         WHERE NOT EXISTS (SELECT 1 FROM product_embedding e
-                            WHERE e.product_id = p.id AND e.model_id = ${query.behaviorModelId})
-           AND p.id <> ALL(${[...query.excludeIds]}::uuid[]) ${filterToSql(query.filter)}
-      )
       SELECT ${PRODUCT_COLUMNS}, 1 - (p.attribute_vector <=> ${taste}::vector) AS similarity
-        FROM fresh f JOIN product p ON p.id = f.id
+        FROM (SELECT * FROM product p
+               WHERE p.created_at >= ${query.addedSince}::timestamptz
+                 AND p.id <> ALL(${[...query.excludeIds]}::uuid[]) ${filterToSql(query.filter)}
+               ORDER BY p.created_at DESC
+               LIMIT ${FRESH_CANDIDATES}) p
        ORDER BY p.attribute_vector <=> ${taste}::vector NULLS LAST, p.created_at DESC, p.id
        LIMIT ${query.limit}`;
     return rows.map((row) => ({

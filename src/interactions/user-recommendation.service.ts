@@ -38,28 +38,34 @@ export class UserRecommendationService {
     if (!profile.behaviorVector || !profile.behaviorModel) {
       return this.trending.trending({ k: limit, filter, excludeIds: seen });
     }
-    const fresh = await this.fresh.closest({
-      behaviorModelId: profile.behaviorModel.modelId,
-      addedSince: profile.behaviorModel.trainedFrom,
-      attributeTaste: profile.attributeVector,
-      filter: resolvedFilter,
-      excludeIds: seen,
-      limit: Math.floor(limit * this.newProductShare),
-    });
-    const freshScored = fresh.map(({ record, similarity }) => this.freshProduct(record, similarity));
+    // Products without behaviour have no BEHAVIOR vector, so the engine cannot return them: both
+    // queries run at once, and the engine is asked for all k in case fewer new products qualify.
+    const freshSlots = Math.floor(limit * this.newProductShare);
     const vector = profile.behaviorVector;
-    const byBehavior = await withFieldsRenamed(
-      (field) => (field.startsWith('like') ? 'userToken' : field),
-      () =>
-        this.engine.recommend({
-          like: [{ vector, space: EmbeddingSpace.BEHAVIOR }],
-          spaces: [{ space: EmbeddingSpace.BEHAVIOR, weight: 1 }],
-          filter,
-          k: limit - fresh.length,
-          excludeIds: [...seen.slice(0, SEEN_LIMIT - fresh.length), ...fresh.map((f) => f.record.id)],
-        }),
-    );
-    const combined = interleave(byBehavior, freshScored);
+    const [fresh, byBehavior] = await Promise.all([
+      this.fresh.closest({
+        addedSince: profile.behaviorModel.trainedFrom,
+        attributeTaste: profile.attributeVector,
+        filter: resolvedFilter,
+        excludeIds: seen,
+        limit: freshSlots,
+      }),
+      withFieldsRenamed(
+        (field) => (field.startsWith('like') ? 'userToken' : field),
+        () =>
+          this.engine.recommend({
+            like: [{ vector, space: EmbeddingSpace.BEHAVIOR }],
+            spaces: [{ space: EmbeddingSpace.BEHAVIOR, weight: 1 }],
+            filter,
+            k: limit,
+            excludeIds: seen.slice(0, SEEN_LIMIT),
+          }),
+      ),
+    ]);
+    const freshIds = new Set(fresh.map(({ record }) => record.id));
+    const freshScored = fresh.map(({ record, similarity }) => this.freshProduct(record, similarity));
+    const known = byBehavior.filter((row) => !freshIds.has(row.product.id)).slice(0, limit - fresh.length);
+    const combined = interleave(known, freshScored);
     if (combined.length >= limit) return combined;
     const filler = await this.trending.trending({
       k: limit - combined.length,
