@@ -133,13 +133,13 @@ try {
     return times[100]!;
   };
   const ids = // Products with a BEHAVIOR vector (the log leaves some items without events).
-  (
-    await database.pool.query<{ id: string }>(
-      `SELECT p.id::text AS id FROM product p
+    (
+      await database.pool.query<{ id: string }>(
+        `SELECT p.id::text AS id FROM product p
         WHERE EXISTS (SELECT 1 FROM product_embedding e WHERE e.product_id = p.id AND e.model_id LIKE 'behavior-v%')
         ORDER BY p.sku LIMIT 500`,
-    )
-  ).rows.map((r) => r.id);
+      )
+    ).rows.map((r) => r.id);
   const forUserP50 = await p50('recommendedForUser(k: 10)', (i) =>
     services.userRecommendations.recommend(`user-${(i * 37) % Number(values.users)}`, 10, null),
   );

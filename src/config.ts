@@ -136,6 +136,11 @@ const configSchema = z.object({
   BEHAVIOR_FACTORS: z.coerce.number().int().min(2).max(512).default(64),
   /** ALS sweeps per training. */
   BEHAVIOR_ITERATIONS: z.coerce.number().int().min(1).max(100).default(15),
+  /**
+   * trendingProducts reads a snapshot of each window's popularity plus the events recorded since,
+   * live; the snapshot is recomputed in the background once it is this many seconds old.
+   */
+  TRENDING_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** COMPLEMENTARY: the fewest baskets a pair must share to count as bought together. */
   COMPLEMENTARY_MIN_SUPPORT: z.coerce.number().int().min(1).default(2),
   /** COMPLEMENTARY: the least lift (how much likelier together than by chance) a pair needs. */
@@ -232,6 +237,7 @@ export interface Config {
     readonly maxClockSkewMs: number;
     readonly complementaryMinSupport: number;
     readonly complementaryMinLift: number;
+    readonly trendingRefreshMs: number;
   };
   readonly behavior: {
     /** 0: no schedule. */
@@ -360,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
       complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
       complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
+      trendingRefreshMs: raw.TRENDING_REFRESH_SECONDS * 1000,
     },
     behavior: {
       retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,

@@ -143,7 +143,8 @@ export async function createServices(database: Database, config: Config, logger:
   const trending = new TrendingService(
     new TrendingRepository(database.prisma),
     products,
-    config.interactions.weights,
+    { weights: config.interactions.weights, refreshMs: config.interactions.trendingRefreshMs },
+    logger,
   );
   return {
     products,

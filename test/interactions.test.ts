@@ -6,6 +6,7 @@ import { testDatabaseKinds } from './support/databases.js';
 import {
   ANALYST_KEY,
   createTestApp,
+  createTestAppOn,
   errorCodes,
   type GraphQLResult,
   type TestApp,
@@ -301,6 +302,18 @@ describe.each(testDatabaseKinds())('interaction events and trending on %s Postgr
       return result.data!.trendingProducts;
     };
 
+    /** The same query from a second process on the same database (nothing of the first one's memory). */
+    const trendingFresh = async (variables: Record<string, unknown>) => {
+      const other = await createTestAppOn(t.db, { EVENTS_API_KEYS: EVENTS_KEY }, { keepDatabase: true });
+      try {
+        const result = await other.gql<{ trendingProducts: Row[] }>(TRENDING, variables, { key: null });
+        expect(result.errors).toBeUndefined();
+        return result.data!.trendingProducts;
+      } finally {
+        await other.close();
+      }
+    };
+
     it('ranks by time-decayed, weighted, per-shopper-capped popularity, then fills up to k', async () => {
       const rows = await trending({ k: 10 });
       const expected = expectedTrending(planted, 7);
@@ -337,6 +350,31 @@ describe.each(testDatabaseKinds())('interaction events and trending on %s Postgr
         'T4',
         'T5',
       ]);
+    });
+
+    it('counts events recorded after the snapshot at once, as a full recomputation would', async () => {
+      // The queries above made the 7-day snapshot; these events come after it.
+      const before = await trending({ k: 3 });
+      expect(before[0]!.product.sku).toBe('T3');
+      const burst = ['u-a', 'u-b', 'u-c'].flatMap((user) => [
+        { userToken: user, productId: ids['T5'], type: 'PURCHASE' },
+        { userToken: user, productId: ids['T1'], type: 'CLICK' },
+      ]);
+      expect((await record(burst)).data!.recordInteractions.accepted).toBe(6);
+      const live = await trending({ k: 4 });
+      // T5: three shoppers' purchases now (3 × 8) tops everything.
+      expect(live[0]!.product.sku).toBe('T5');
+      expect(live[0]!.score).toBeCloseTo(24, 2);
+      // The same ranking and scores as a snapshot made now from the whole window.
+      await t.db.database.pool.query('DELETE FROM trending_snapshot');
+      const full = await trendingFresh({ k: 4 });
+      expect(live.map((row) => row.product.sku)).toEqual(full.map((row) => row.product.sku));
+      live.forEach((row, index) => expect(row.score).toBeCloseTo(full[index]!.score, 3));
+      // The snapshot table holds the recomputation.
+      const stored = await t.db.database.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM trending_score WHERE window_days = 7',
+      );
+      expect(stored.rows[0]!.n).toBeGreaterThan(0);
     });
 
     it.each([

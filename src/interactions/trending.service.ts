@@ -1,13 +1,16 @@
 // trendingProducts: what shoppers turn to now. Validates the request, asks the repository for the
 // window's time-decayed popularity and, when fewer than k products qualify there, fills up from
-// all-time popularity and newness, so k products come back whenever k pass the filter.
+// all-time popularity and newness, so k products come back whenever k pass the filter. Keeps the
+// window's snapshot fresh: the first request for a window length computes it (and waits), a
+// request finding it older than TRENDING_REFRESH_SECONDS recomputes it in the background; events
+// recorded after a snapshot count at once either way (the repository adds them live).
 import { type ProductFilter } from '../catalogue/product.domain.js';
 import { type ProductService } from '../catalogue/product.service.js';
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
 import { kProblem } from '../recommendations/recommendation-request.js';
 import { K_DEFAULT, type ScoredProduct } from '../recommendations/recommendation.domain.js';
 import { type InteractionWeights } from './interaction.domain.js';
-import { type TrendingRepository } from './trending.repository.js';
+import { type TrendingRepository, type TrendingWindow } from './trending.repository.js';
 
 export const WINDOW_DAYS_DEFAULT = 7;
 export const WINDOW_DAYS_MAX = 365;
@@ -22,11 +25,23 @@ export interface TrendingRequest {
   readonly excludeIds?: readonly string[] | undefined;
 }
 
+export interface TrendingSettings {
+  readonly weights: InteractionWeights;
+  /** Age at which a window's snapshot is recomputed (TRENDING_REFRESH_SECONDS). */
+  readonly refreshMs: number;
+}
+
 export class TrendingService {
+  /** Per window length: when this process last knew its snapshot to be computed. */
+  private readonly computedAt = new Map<number, number>();
+  /** Per window length: the recomputation in flight, shared by every request that needs it. */
+  private readonly refreshing = new Map<number, Promise<void>>();
+
   constructor(
     private readonly repository: TrendingRepository,
     private readonly products: ProductService,
-    private readonly weights: InteractionWeights,
+    private readonly settings: TrendingSettings,
+    private readonly log: { error(fields: object, message: string): void },
   ) {}
 
   /**
@@ -47,13 +62,13 @@ export class TrendingService {
     }
     if (problems.length > 0) throw new ValidationError(problems);
     const filter = this.products.resolveFilter(request.filter, 'filter');
-    const query = {
-      weights: this.weights,
+    const window = {
+      weights: this.settings.weights,
       windowDays,
       halfLifeDays: windowDays / HALF_LIVES_PER_WINDOW,
-      filter,
-      limit: k,
     };
+    await this.ensureSnapshot(window);
+    const query = { ...window, filter, limit: k };
     const excluded = request.excludeIds ?? [];
     const trending = await this.repository.trending({ ...query, excludeIds: excluded });
     const fill =
@@ -70,4 +85,40 @@ export class TrendingService {
       distance: best > 0 ? 1 - score / best : 1,
     }));
   }
+
+  /** A snapshot for the window, computed with the configured weights, and not older than the refresh age. */
+  private async ensureSnapshot(window: TrendingWindow): Promise<void> {
+    let computedAt = this.computedAt.get(window.windowDays);
+    if (computedAt === undefined) {
+      const stored = await this.repository.snapshot(window.windowDays);
+      if (!stored || !sameWeights(stored.weights, window.weights)) return this.refresh(window);
+      computedAt = stored.computedAt.getTime();
+      this.computedAt.set(window.windowDays, computedAt);
+    }
+    if (Date.now() - computedAt >= this.settings.refreshMs) {
+      this.refresh(window).catch((error: unknown) =>
+        this.log.error(
+          { err: error, windowDays: window.windowDays },
+          'recomputing the trending snapshot failed',
+        ),
+      );
+    }
+  }
+
+  private refresh(window: TrendingWindow): Promise<void> {
+    const inFlight = this.refreshing.get(window.windowDays);
+    if (inFlight) return inFlight;
+    const started = Date.now();
+    const refresh = this.repository
+      .refresh(window)
+      .then(() => void this.computedAt.set(window.windowDays, started))
+      .finally(() => this.refreshing.delete(window.windowDays));
+    this.refreshing.set(window.windowDays, refresh);
+    return refresh;
+  }
+}
+
+function sameWeights(a: InteractionWeights, b: InteractionWeights): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof InteractionWeights>;
+  return [...keys].every((key) => a[key] === b[key]);
 }
