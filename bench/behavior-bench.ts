@@ -16,6 +16,7 @@ import { ADMIN_KEY, graphql } from './service-process.js';
 export const RECOMMENDED_FOR_USER_TARGET_RATIO = 1.5;
 export const EVENT_INGEST_TARGET_PER_SEC = 5_000;
 export const BEHAVIOR_SCALE_FILE = join(PROJECT_ROOT, 'bench', 'behavior-scale.json');
+export const BEHAVIOR_RESULTS_FILE = join(PROJECT_ROOT, 'bench', 'behavior-results.json');
 
 /** What bench/behavior-scale.ts measured (its own run, written beside results.json). */
 export interface BehaviorScaleResult {
@@ -190,6 +191,14 @@ export async function behaviorBench(
     targetRatio: RECOMMENDED_FOR_USER_TARGET_RATIO,
     met: ratio <= RECOMMENDED_FOR_USER_TARGET_RATIO,
     scale: readBehaviorScale(),
+  };
+}
+
+/** The last `npm run bench:behavior` (or null when it has not run here). */
+export function readBehaviorResults(): (BehaviorBenchResult & { measuredAt: string }) | null {
+  if (!existsSync(BEHAVIOR_RESULTS_FILE)) return null;
+  return JSON.parse(readFileSync(BEHAVIOR_RESULTS_FILE, 'utf8')) as BehaviorBenchResult & {
+    measuredAt: string;
   };
 }
 

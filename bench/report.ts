@@ -1,5 +1,6 @@
 // Renders BENCHMARKS.md from the results object: tables, the command, machine facts, and per
 // section what dominates the path and where a target is missed, the measured cause.
+import { behaviorTargetRows, renderBehaviorSection } from './behavior-report.js';
 import { type LatencySummary } from './measure.js';
 import { type BenchResults, type DatabaseKindName, type QueryCaseResult } from './results.js';
 
@@ -192,6 +193,7 @@ tied with the exact 10th as a hit). One category, \`limited-edition\`, holds exa
       yes(ingest.targetMet),
     ]);
   }
+  targetRows.push(...behaviorTargetRows());
   sections.push(`## Targets\n\n${table(['target', 'measured', ''], targetRows)}`);
 
   // Catalogues.
@@ -510,6 +512,8 @@ when image/CLIP catalogues grow beyond a few thousand products (HNSW builds and 
 WebAssembly, and nothing else runs during a build), or when you ingest photos continuously (inference and the database then share one process and core budget).`);
   }
 
+  const behaviour = renderBehaviorSection();
+  if (behaviour) sections.push(behaviour);
   sections.push(renderProposals(results));
 
   return `${sections.join('\n\n')}\n`;
