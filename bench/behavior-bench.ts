@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { plantedLog } from '../test/support/interaction-logs.js';
-import { closedLoop, type LatencySummary } from './measure.js';
+import { type LatencySummary, summarise } from './measure.js';
 import { ADMIN_KEY, graphql } from './service-process.js';
 
 export const RECOMMENDED_FOR_USER_TARGET_RATIO = 1.5;
@@ -151,17 +151,17 @@ export async function behaviorBench(
   const forUserQuery = `query ForUser($user: String!) { recommendedForUser(userToken: $user, k: 10) { ${SELECTION} } }`;
   const similarQuery = `query Similar($id: ID!) { similarProducts(productId: $id, space: CLIP, k: 10) { ${SELECTION} } }`;
   const trendingQuery = `{ trendingProducts(k: 10) { ${SELECTION} } }`;
-  // Interleaved in the same minute of the run: forUser, similar, forUser, similar…
-  const measure = (operation: (iteration: number) => Promise<unknown>) =>
-    closedLoop(1, options.seconds, options.warmupSeconds, async (_worker, iteration) => {
-      await operation(iteration);
-    });
   const forUser = (i: number) => graphql(url, forUserQuery, { user: `user-${(i * 37) % users}` });
   const similar = (i: number) =>
     graphql(url, similarQuery, { id: options.clipProductIds[(i * 37) % options.clipProductIds.length] });
-  const recommendedForUser = await measure(forUser);
-  const similarClip = await measure(similar);
-  const trending = await measure(() => graphql(url, trendingQuery, {}));
+  const trendingCall = () => graphql(url, trendingQuery, {});
+  // Interleaved request by request (forUser, similar, trending, forUser, …) at c=1, so a shared
+  // machine's changing load falls on all three alike and their ratio holds.
+  const [recommendedForUser, similarClip, trending] = (await interleaved(
+    [forUser, similar, trendingCall],
+    options.seconds * 3,
+    options.warmupSeconds,
+  )) as [LatencySummary, LatencySummary, LatencySummary];
   const ratio = recommendedForUser.p50Ms / similarClip.p50Ms;
   log(
     `  recommendedForUser p50 ${recommendedForUser.p50Ms.toFixed(2)} ms, similarProducts(CLIP) p50 ${similarClip.p50Ms.toFixed(2)} ms: ${ratio.toFixed(2)}×; trendingProducts p50 ${trending.p50Ms.toFixed(2)} ms`,
@@ -205,4 +205,23 @@ export function readBehaviorResults(): (BehaviorBenchResult & { measuredAt: stri
 export function readBehaviorScale(): BehaviorScaleResult | null {
   if (!existsSync(BEHAVIOR_SCALE_FILE)) return null;
   return JSON.parse(readFileSync(BEHAVIOR_SCALE_FILE, 'utf8')) as BehaviorScaleResult;
+}
+
+/** Runs the operations in turn, one at a time, for `seconds` after a warm-up; one summary each. */
+async function interleaved(
+  operations: ReadonlyArray<(iteration: number) => Promise<unknown>>,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<LatencySummary[]> {
+  const latencies = operations.map((): number[] => []);
+  const warmupEnd = performance.now() + warmupSeconds * 1000;
+  const end = warmupEnd + seconds * 1000;
+  for (let iteration = 0; performance.now() < end; iteration++) {
+    for (const [index, operation] of operations.entries()) {
+      const started = performance.now();
+      await operation(iteration);
+      if (started >= warmupEnd) latencies[index]!.push(performance.now() - started);
+    }
+  }
+  return latencies.map((times) => summarise(times, seconds / operations.length));
 }

@@ -47,7 +47,8 @@ export function renderBehaviorSection(): string | null {
 ${behavior.catalogueSize / 1000}k-product catalogue loaded as in section 1 (CLIP and CNN spaces), the service as a process on the
 Postgres server, a generated log with planted tastes (${behavior.users} shoppers, ${behavior.events} events) sent through
 \`recordInteractions\` over HTTP in batches of ${behavior.ingest.batchSize}, ${behavior.ingest.inFlight} in flight; one training through
-\`trainBehaviorModel\`; then each query for ${'8'} s at c=1, one after the other in the same run.
+\`trainBehaviorModel\`; then the three queries below interleaved request by request at c=1 (so the shared machine's
+load falls on all alike), about ${behavior.recommendedForUser.requests} requests each. req/s is each query's share of that loop.
 
 - Event ingest: **${behavior.ingest.eventsPerSec.toFixed(0)} events/s** (${behavior.events} events in ${behavior.ingest.seconds.toFixed(1)} s).
 - Training (queued job, polled): ${behavior.training.jobSeconds.toFixed(1)} s, of which ALS and storing the vectors ${behavior.training.trainingSeconds?.toFixed(1) ?? '–'} s (${behavior.training.users} shoppers × ${behavior.training.items} products).

@@ -67,5 +67,6 @@ try {
   throw error;
 } finally {
   await service.stop();
-  await dropBenchDatabase(baseUrl, name);
+  // --keep leaves the database for a closer look (psql, EXPLAIN).
+  if (!process.argv.includes('--keep')) await dropBenchDatabase(baseUrl, name);
 }
