@@ -72,4 +72,21 @@ describe('configuration', () => {
     expect(() => withRole(loadConfig({}), 'api')).toThrow(/ROLE=api needs DATABASE_URL/);
     expect(() => loadConfig({ ...server, ROLE: 'both' })).toThrow(/ROLE/);
   });
+
+  it('takes read replicas only beside a primary', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://primary/shop',
+      DATABASE_READ_URLS: 'postgresql://replica-1/shop, postgresql://replica-2/shop',
+    });
+    expect(config.database).toMatchObject({
+      readUrls: ['postgresql://replica-1/shop', 'postgresql://replica-2/shop'],
+      maxReadLagMs: 2_000,
+    });
+    expect(() => loadConfig({ DATABASE_READ_URLS: 'postgresql://replica-1/shop' })).toThrow(
+      /DATABASE_READ_URLS needs DATABASE_URL/,
+    );
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgresql://primary/shop', DATABASE_READ_URLS: 'replica-1' }),
+    ).toThrow(/DATABASE_READ_URLS/);
+  });
 });

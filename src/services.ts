@@ -146,7 +146,8 @@ export async function createServices(database: Database, config: Config, logger:
     { maxBulkProducts: config.limits.maxBulkProducts },
     media,
   );
-  const recommendationRepository = new RecommendationRepository(database.prisma, {
+  // Public read queries may run on a read replica (DATABASE_READ_URLS); everything else on the primary.
+  const recommendationRepository = new RecommendationRepository(database.reads.prisma, {
     exact: config.search.exact,
   });
   const engine = new RecommendationEngine(
@@ -163,7 +164,7 @@ export async function createServices(database: Database, config: Config, logger:
     attributeVectors,
   );
   const trending = new TrendingService(
-    new TrendingRepository(database.prisma),
+    new TrendingRepository(database.reads.prisma),
     products,
     config.interactions.weights,
   );
@@ -209,13 +210,13 @@ export async function createServices(database: Database, config: Config, logger:
     userRecommendations: new UserRecommendationService(
       shoppers,
       engine,
-      new FreshProductRepository(database.prisma),
+      new FreshProductRepository(database.reads.prisma),
       trending,
       products,
       config.behavior.newProductShare,
     ),
     productRecommendations: new ProductRecommendationService(
-      new BasketRepository(database.prisma),
+      new BasketRepository(database.reads.prisma),
       engine,
       products,
       spaces,
