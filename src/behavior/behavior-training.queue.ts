@@ -22,7 +22,7 @@ export class BehaviorTrainingQueue {
   async start(train: ((version: number) => Promise<void>) | null): Promise<void> {
     const boss = await this.jobs.acquire();
     this.boss = boss;
-    await boss.createQueue(QUEUE);
+    await this.jobs.createQueue(QUEUE);
     if (!train) return;
     await boss.work<{ version: number }>(
       QUEUE,

@@ -21,6 +21,7 @@ export class JobQueue {
   readonly boss: PgBoss;
   private starting: Promise<void> | null = null;
   private users = 0;
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(database: SqlExecutor, options: JobQueueOptions, onError: (error: unknown) => void) {
     this.boss = new PgBoss({
@@ -39,6 +40,16 @@ export class JobQueue {
     this.starting ??= this.boss.start().then(() => undefined);
     await this.starting;
     return this.boss;
+  }
+
+  /**
+   * Creates a queue (a no-op when it exists), one at a time: pg-boss makes a table partition per
+   * queue, and two made at once from different connections deadlock.
+   */
+  createQueue(name: string, options?: PgBoss.Queue): Promise<void> {
+    const created = this.creating.then(() => this.boss.createQueue(name, options));
+    this.creating = created.catch(() => undefined);
+    return created;
   }
 
   /** A user is done (after taking its workers off); the last one stops pg-boss, letting running jobs finish. */

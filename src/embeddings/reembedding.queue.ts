@@ -39,7 +39,7 @@ export class EmbeddingJobQueue {
   async start(handler: EmbeddingJobHandler | null): Promise<void> {
     const boss = await this.jobs.acquire();
     for (const queue of Object.values(QUEUES)) {
-      await boss.createQueue(queue, {
+      await this.jobs.createQueue(queue, {
         name: queue,
         policy: 'stately',
         ...RETRY,
