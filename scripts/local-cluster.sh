@@ -94,6 +94,7 @@ start() {
   wait_http "http://127.0.0.1:$api1_port/readyz" api1
   wait_http "http://127.0.0.1:$api2_port/readyz" api2
   cat >"$dir/cluster.env" <<EOF
+CLUSTER_DIR=$dir
 PG_BIN=$pg_bin
 PRIMARY_PORT=$primary_port
 REPLICA_PORT=$replica_port
