@@ -137,9 +137,29 @@ export async function createServices(database: Database, config: Config, logger:
     else behavior.invalidate();
   });
   await spaces.reconcile();
-  const media = new ProductMediaService(imageLoader, preprocessor, models, spaces, logger);
+  // An API process of a scaled-out deployment stores photos and leaves their embedding to the workers.
+  let reembedding: ReembeddingService | null = null;
+  const media = new ProductMediaService(
+    imageLoader,
+    preprocessor,
+    models,
+    spaces,
+    logger,
+    config.role === 'api' ? () => reembedding?.enqueueIngest() ?? Promise.resolve() : null,
+  );
   const embedder = new QueryEmbedder(models, imageLoader, preprocessor);
   const backfill = new EmbeddingBackfillService(embeddings, media);
+  reembedding = new ReembeddingService(
+    spaceStates,
+    spaces,
+    backfill,
+    embeddings,
+    models,
+    new EmbeddingJobQueue(jobs, { timeoutSeconds: config.jobs.timeoutSeconds }),
+    changes,
+    (config.jobs.timeoutSeconds * 1000) / 3,
+    logger,
+  );
   const products = new ProductService(
     new ProductRepository(database.prisma),
     attributeVectors,
@@ -187,17 +207,7 @@ export async function createServices(database: Database, config: Config, logger:
     embedder,
     embeddings,
     backfill,
-    reembedding: new ReembeddingService(
-      spaceStates,
-      spaces,
-      backfill,
-      embeddings,
-      models,
-      new EmbeddingJobQueue(jobs, { timeoutSeconds: config.jobs.timeoutSeconds }),
-      changes,
-      (config.jobs.timeoutSeconds * 1000) / 3,
-      logger,
-    ),
+    reembedding,
     changes,
     models,
     migrator,

@@ -172,4 +172,49 @@ describe.each(testDatabaseKinds())('embedding jobs on the queue (%s Postgres)', 
     await other?.app.stop();
     await otherDatabase?.close();
   });
+
+  it.runIf(kind === 'server')(
+    'leaves the photos an API process stores to a worker, which embeds them',
+    async () => {
+      const api = await open('test-clip-v2', { ROLE: 'api', DATABASE_URL: db.url! });
+      await api.app.services.reembedding.start({ work: false });
+      const photo = (await productPhoto([30, 60, 200], [250, 250, 250])).toString('base64');
+      const added = await api.gql<{
+        addProduct: { id: string; embeddingStatus: Array<{ space: string; state: string }> };
+      }>(
+        `mutation ($input: ProductInput!) { addProduct(input: $input) { id embeddingStatus { space state } } }`,
+        {
+          input: {
+            sku: 'API-1',
+            name: 'API-1',
+            category: 'c',
+            price: 1,
+            attributes: ['value_for_money', 'customer_satisfaction', 'environmental_friendliness'].map(
+              (axis) => ({ axis, value: 50 }),
+            ),
+            image: { base64: photo },
+          },
+        },
+      );
+      expect(added.errors).toBeUndefined();
+      // Stored at once, without its vector: no model ran in the API process.
+      expect(added.data!.addProduct.embeddingStatus).toContainEqual({ space: 'CLIP', state: 'MISSING' });
+      expect((await jobRows()).filter((job) => job.state === 'created')).toEqual([
+        { state: 'created', key: 'test-clip-v2' },
+      ]);
+      const worker = await open('test-clip-v2', { ROLE: 'worker', DATABASE_URL: db.url! });
+      await worker.app.services.reembedding.start({ work: true });
+      const status = await until(
+        async () =>
+          (
+            await api.gql<{ product: { embeddingStatus: Array<{ space: string; state: string }> } }>(
+              `query ($id: ID!) { product(id: $id) { embeddingStatus { space state } } }`,
+              { id: added.data!.addProduct.id },
+            )
+          ).data?.product.embeddingStatus ?? [],
+        (states) => states.some((entry) => entry.space === 'CLIP' && entry.state === 'PRESENT'),
+      );
+      expect(status).toContainEqual({ space: 'CLIP', state: 'PRESENT' });
+    },
+  );
 });

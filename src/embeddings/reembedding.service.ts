@@ -93,6 +93,13 @@ export class ReembeddingService {
     }
   }
 
+  /** Queues a job for every model new photos are embedded with (photos stored by an API process). */
+  async enqueueIngest(): Promise<void> {
+    for (const space of IMAGE_SPACES) {
+      for (const modelId of await this.spaces.ingestModelIds(space)) await this.queue.send(space, modelId);
+    }
+  }
+
   /** Stops the running jobs and the queue's workers (shutdown: before the database closes). */
   async stop(): Promise<void> {
     this.stopping.abort();
