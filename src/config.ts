@@ -345,104 +345,102 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid environment: MAX_INFLIGHT_BODY_BYTES (${raw.MAX_INFLIGHT_BODY_BYTES}) must be at least MAX_BODY_BYTES (${raw.MAX_BODY_BYTES}), or the largest allowed body could never be read`,
     );
   }
-  return withRole(
-    {
-      production: raw.NODE_ENV === 'production',
-      host: raw.HOST,
-      port: raw.PORT,
-      database: raw.DATABASE_URL
-        ? {
-            kind: 'server',
-            url: raw.DATABASE_URL,
-            poolSize: raw.DATABASE_POOL_SIZE,
-            readUrls: raw.DATABASE_READ_URLS,
-            maxReadLagMs: raw.DATABASE_READ_MAX_LAG_MS,
-          }
-        : { kind: 'embedded', dataDir: raw.DATA_DIR },
-      role: raw.ROLE,
-      jobs: { timeoutSeconds: raw.JOB_TIMEOUT_SECONDS },
-      seedDemo: raw.SEED_DEMO,
-      timeouts: {
-        dbStatementMs: raw.DB_STATEMENT_TIMEOUT_MS,
-        dbConnectMs: raw.DB_CONNECT_TIMEOUT_MS,
-        shutdownMs: raw.SHUTDOWN_TIMEOUT_MS,
-        dbStartupRetryMs: raw.DB_STARTUP_RETRY_MS,
-        requestMs: raw.REQUEST_TIMEOUT_MS,
-        httpHeadersMs: raw.HTTP_HEADERS_TIMEOUT_MS,
-        httpBodyMs: raw.HTTP_BODY_TIMEOUT_MS,
-        httpKeepAliveMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-        readinessMs: raw.READINESS_TIMEOUT_MS,
-      },
-      rateLimits: {
-        enabled: raw.RATE_LIMIT_ENABLED,
-        authFailures: raw.RATE_LIMIT_AUTH_FAILURES,
-        authWindowSeconds: raw.RATE_LIMIT_AUTH_WINDOW_SECONDS,
-        authBlockSeconds: raw.RATE_LIMIT_AUTH_BLOCK_SECONDS,
-        expensiveOperations: raw.RATE_LIMIT_EXPENSIVE_OPERATIONS,
-        expensiveWindowSeconds: raw.RATE_LIMIT_EXPENSIVE_WINDOW_SECONDS,
-      },
-      trustProxy: trustProxySetting(raw.TRUST_PROXY),
-      auth: {
-        adminKeys: raw.ADMIN_API_KEYS,
-        analystKeys: raw.ANALYST_API_KEYS,
-        eventsKeys: raw.EVENTS_API_KEYS,
-        storefrontEventsKey: raw.STOREFRONT_EVENTS_KEY ?? null,
-      },
-      interactions: {
-        weights: raw.INTERACTION_WEIGHTS,
-        maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
-        complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
-        complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
-      },
-      behavior: {
-        retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,
-        factors: raw.BEHAVIOR_FACTORS,
-        iterations: raw.BEHAVIOR_ITERATIONS,
-        shopperHalfLifeDays: raw.SHOPPER_HISTORY_HALF_LIFE_DAYS,
-        newProductShare: raw.NEW_PRODUCT_SHARE,
-      },
-      logLevel: raw.LOG_LEVEL,
-      limits: {
-        maxBodyBytes: raw.MAX_BODY_BYTES,
-        maxInflightBodyBytes: raw.MAX_INFLIGHT_BODY_BYTES,
-        maxBulkProducts: raw.MAX_BULK_PRODUCTS,
-        maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
-        vectorQueryCost: raw.VECTOR_QUERY_COST,
-        maxQueryDepth: raw.MAX_QUERY_DEPTH,
-        maxQueryAliases: raw.MAX_QUERY_ALIASES,
-        maxRootFields: raw.MAX_ROOT_FIELDS,
-        maxQueryTokens: raw.MAX_QUERY_TOKENS,
-        maxQueryDirectives: raw.MAX_QUERY_DIRECTIVES,
-      },
-      search: {
-        efSearch: raw.HNSW_EF_SEARCH,
-        maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES,
-        exact: raw.VECTOR_SEARCH_EXACT,
-      },
-      index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
-      models: {
-        directory: fromProjectRoot(raw.MODELS_DIR),
-        manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),
-        imageModelIds:
-          raw.IMAGE_MODEL === undefined
-            ? [DEFAULT_IMAGE_MODEL, BUNDLED_IMAGE_MODEL]
-            : [raw.IMAGE_MODEL.trim()].filter((id) => id !== ''),
-        clipModelId: raw.CLIP_MODEL.trim() || null,
-        autoDownload: raw.MODELS_AUTO_DOWNLOAD,
-        baseUrl: raw.MODELS_BASE_URL,
-        threads: raw.MODEL_THREADS,
-      },
-      images: {
-        maxBytes: raw.IMAGE_MAX_BYTES,
-        maxPixels: raw.IMAGE_MAX_PIXELS,
-        totalTimeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS,
-        connectTimeoutMs: raw.IMAGE_CONNECT_TIMEOUT_MS,
-        maxRedirects: raw.IMAGE_FETCH_MAX_REDIRECTS,
-        allowedHosts: raw.IMAGE_FETCH_ALLOW_HOSTS,
-      },
+  const config: Config = {
+    production: raw.NODE_ENV === 'production',
+    host: raw.HOST,
+    port: raw.PORT,
+    database: raw.DATABASE_URL
+      ? {
+          kind: 'server',
+          url: raw.DATABASE_URL,
+          poolSize: raw.DATABASE_POOL_SIZE,
+          readUrls: raw.DATABASE_READ_URLS,
+          maxReadLagMs: raw.DATABASE_READ_MAX_LAG_MS,
+        }
+      : { kind: 'embedded', dataDir: raw.DATA_DIR },
+    role: raw.ROLE,
+    jobs: { timeoutSeconds: raw.JOB_TIMEOUT_SECONDS },
+    seedDemo: raw.SEED_DEMO,
+    timeouts: {
+      dbStatementMs: raw.DB_STATEMENT_TIMEOUT_MS,
+      dbConnectMs: raw.DB_CONNECT_TIMEOUT_MS,
+      shutdownMs: raw.SHUTDOWN_TIMEOUT_MS,
+      dbStartupRetryMs: raw.DB_STARTUP_RETRY_MS,
+      requestMs: raw.REQUEST_TIMEOUT_MS,
+      httpHeadersMs: raw.HTTP_HEADERS_TIMEOUT_MS,
+      httpBodyMs: raw.HTTP_BODY_TIMEOUT_MS,
+      httpKeepAliveMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      readinessMs: raw.READINESS_TIMEOUT_MS,
     },
-    raw.ROLE,
-  );
+    rateLimits: {
+      enabled: raw.RATE_LIMIT_ENABLED,
+      authFailures: raw.RATE_LIMIT_AUTH_FAILURES,
+      authWindowSeconds: raw.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+      authBlockSeconds: raw.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+      expensiveOperations: raw.RATE_LIMIT_EXPENSIVE_OPERATIONS,
+      expensiveWindowSeconds: raw.RATE_LIMIT_EXPENSIVE_WINDOW_SECONDS,
+    },
+    trustProxy: trustProxySetting(raw.TRUST_PROXY),
+    auth: {
+      adminKeys: raw.ADMIN_API_KEYS,
+      analystKeys: raw.ANALYST_API_KEYS,
+      eventsKeys: raw.EVENTS_API_KEYS,
+      storefrontEventsKey: raw.STOREFRONT_EVENTS_KEY ?? null,
+    },
+    interactions: {
+      weights: raw.INTERACTION_WEIGHTS,
+      maxClockSkewMs: raw.EVENTS_MAX_CLOCK_SKEW_SECONDS * 1000,
+      complementaryMinSupport: raw.COMPLEMENTARY_MIN_SUPPORT,
+      complementaryMinLift: raw.COMPLEMENTARY_MIN_LIFT,
+    },
+    behavior: {
+      retrainIntervalMs: raw.BEHAVIOR_RETRAIN_INTERVAL,
+      factors: raw.BEHAVIOR_FACTORS,
+      iterations: raw.BEHAVIOR_ITERATIONS,
+      shopperHalfLifeDays: raw.SHOPPER_HISTORY_HALF_LIFE_DAYS,
+      newProductShare: raw.NEW_PRODUCT_SHARE,
+    },
+    logLevel: raw.LOG_LEVEL,
+    limits: {
+      maxBodyBytes: raw.MAX_BODY_BYTES,
+      maxInflightBodyBytes: raw.MAX_INFLIGHT_BODY_BYTES,
+      maxBulkProducts: raw.MAX_BULK_PRODUCTS,
+      maxQueryComplexity: raw.MAX_QUERY_COMPLEXITY,
+      vectorQueryCost: raw.VECTOR_QUERY_COST,
+      maxQueryDepth: raw.MAX_QUERY_DEPTH,
+      maxQueryAliases: raw.MAX_QUERY_ALIASES,
+      maxRootFields: raw.MAX_ROOT_FIELDS,
+      maxQueryTokens: raw.MAX_QUERY_TOKENS,
+      maxQueryDirectives: raw.MAX_QUERY_DIRECTIVES,
+    },
+    search: {
+      efSearch: raw.HNSW_EF_SEARCH,
+      maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES,
+      exact: raw.VECTOR_SEARCH_EXACT,
+    },
+    index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
+    models: {
+      directory: fromProjectRoot(raw.MODELS_DIR),
+      manifestPath: fromProjectRoot(raw.MODELS_MANIFEST ?? 'models/manifest.json'),
+      imageModelIds:
+        raw.IMAGE_MODEL === undefined
+          ? [DEFAULT_IMAGE_MODEL, BUNDLED_IMAGE_MODEL]
+          : [raw.IMAGE_MODEL.trim()].filter((id) => id !== ''),
+      clipModelId: raw.CLIP_MODEL.trim() || null,
+      autoDownload: raw.MODELS_AUTO_DOWNLOAD,
+      baseUrl: raw.MODELS_BASE_URL,
+      threads: raw.MODEL_THREADS,
+    },
+    images: {
+      maxBytes: raw.IMAGE_MAX_BYTES,
+      maxPixels: raw.IMAGE_MAX_PIXELS,
+      totalTimeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS,
+      connectTimeoutMs: raw.IMAGE_CONNECT_TIMEOUT_MS,
+      maxRedirects: raw.IMAGE_FETCH_MAX_REDIRECTS,
+      allowedHosts: raw.IMAGE_FETCH_ALLOW_HOSTS,
+    },
+  };
+  return withRole(config, raw.ROLE);
 }
 
 export type Role = Config['role'];
