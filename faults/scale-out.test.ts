@@ -59,6 +59,8 @@ describe('scaled out: two API processes, a worker, a primary and a streaming rep
   chmodSync(dir, 0o755);
   let cluster: Record<string, string>;
   let primary: pg.Client;
+  /** The worker processes the re-embedding scenario starts. */
+  const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
     await run('bash', ['scripts/local-cluster.sh', 'start'], {
@@ -85,6 +87,8 @@ describe('scaled out: two API processes, a worker, a primary and a streaming rep
     await primary.connect();
   }, 600_000);
   afterAll(async () => {
+    // Workers a failed scenario left running: they would retry the gone cluster for ever.
+    for (const worker of workers) if (worker.pid) await stopProcess(worker.pid, 'SIGKILL');
     await primary?.end().catch(() => undefined);
     await run('bash', ['scripts/local-cluster.sh', 'stop'], { LOCAL_CLUSTER_DIR: clusterDir }).catch(
       () => undefined,
@@ -175,7 +179,6 @@ describe('scaled out: two API processes, a worker, a primary and a streaming rep
 
     // The cluster's worker has no CLIP model; these workers do.
     await stopProcess(Number(readFileSync(join(clusterDir, 'worker.pid'), 'utf8')), 'SIGTERM');
-    const workers: ChildProcess[] = [];
     const startWorker = async (clip: string) => {
       const child = spawn('node', [join(PROJECT_ROOT, 'dist/src/worker.js')], {
         cwd: PROJECT_ROOT,
