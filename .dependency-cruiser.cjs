@@ -1,7 +1,7 @@
 // The layering of src/, checked by `npm run check` (dependency-cruiser). Folders are layers; a
 // folder may import its own layer and any layer below it, never one above. Top to bottom:
 //
-//   main.ts, server.ts, graphql-schema.ts   composition root: wires everything, serves HTTP
+//   main.ts, worker.ts, service-process.ts, server.ts, graphql-schema.ts   composition root: wires everything, serves HTTP
 //   pages/                                 the web pages, GraphiQL and product photos over HTTP
 //   demo/                                  the demo catalogue seeded on first start
 //   analytics/                             analysts' views of the catalogue (embedding maps)
@@ -19,7 +19,7 @@
 //   db/                                    database factory, migrations, vector SQL fragments
 //   errors/, config.ts, logger.ts, paths.ts, generated/   leaves
 const LAYERS = [
-  '(main|server|graphql-schema)\\.ts',
+  '(main|worker|service-process|server|graphql-schema)\\.ts',
   'pages/',
   'demo/',
   'analytics/',

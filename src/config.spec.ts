@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, withRole } from './config.js';
 import { PROJECT_ROOT } from './paths.js';
 
 describe('configuration', () => {
@@ -60,5 +60,33 @@ describe('configuration', () => {
     expect(() => loadConfig({ HNSW_M: '32', HNSW_EF_CONSTRUCTION: '48' })).toThrow(
       /HNSW_EF_CONSTRUCTION \(48\) must be at least 2 × HNSW_M \(32\)/,
     );
+  });
+
+  it('runs every role in one process by default; api and worker processes need a Postgres server', () => {
+    expect(loadConfig({}).role).toBe('all');
+    expect(loadConfig({}).jobs.timeoutSeconds).toBe(300);
+    const server = { DATABASE_URL: 'postgresql://db.example/shop' };
+    expect(loadConfig({ ...server, ROLE: 'api' }).role).toBe('api');
+    expect(withRole(loadConfig(server), 'worker').role).toBe('worker');
+    expect(() => loadConfig({ ROLE: 'worker' })).toThrow(/ROLE=worker needs DATABASE_URL/);
+    expect(() => withRole(loadConfig({}), 'api')).toThrow(/ROLE=api needs DATABASE_URL/);
+    expect(() => loadConfig({ ...server, ROLE: 'both' })).toThrow(/ROLE/);
+  });
+
+  it('takes read replicas only beside a primary', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://primary/shop',
+      DATABASE_READ_URLS: 'postgresql://replica-1/shop, postgresql://replica-2/shop',
+    });
+    expect(config.database).toMatchObject({
+      readUrls: ['postgresql://replica-1/shop', 'postgresql://replica-2/shop'],
+      maxReadLagMs: 2_000,
+    });
+    expect(() => loadConfig({ DATABASE_READ_URLS: 'postgresql://replica-1/shop' })).toThrow(
+      /DATABASE_READ_URLS needs DATABASE_URL/,
+    );
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgresql://primary/shop', DATABASE_READ_URLS: 'replica-1' }),
+    ).toThrow(/DATABASE_READ_URLS/);
   });
 });

@@ -74,6 +74,14 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Streaming replicas (comma-separated URLs) that public read queries may use; see README "Scaling out". */
+  DATABASE_READ_URLS: keyList.pipe(z.array(z.url())),
+  /** A replica further behind the primary than this serves no reads until it catches up. */
+  DATABASE_READ_MAX_LAG_MS: z.coerce.number().int().min(0).default(2_000),
+  /** `api`: HTTP only, queues jobs; `worker`: runs the jobs, no GraphQL; `all`: both (one process). */
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  /** A queued job (re-embedding, backfill) whose worker died is retried after this; jobs work in slices of a third of it. */
+  JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(3).max(3600).default(300),
   /** 0 disables. Index builds and migrations lift it for their own statements. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /** How long a query waits for a free pool connection (server only); 0 waits for ever. */
@@ -202,7 +210,20 @@ export interface Config {
   readonly port: number;
   readonly database:
     | { readonly kind: 'embedded'; readonly dataDir: string }
-    | { readonly kind: 'server'; readonly url: string; readonly poolSize: number };
+    | {
+        readonly kind: 'server';
+        readonly url: string;
+        readonly poolSize: number;
+        /** DATABASE_READ_URLS: replicas for public reads (none: everything on the primary). */
+        readonly readUrls?: readonly string[];
+        readonly maxReadLagMs?: number;
+      };
+  /** What this process runs (ROLE): GraphQL, the job workers, or both. */
+  readonly role: 'api' | 'worker' | 'all';
+  readonly jobs: {
+    /** A job's worker is presumed dead after this long and the job retried (JOB_TIMEOUT_SECONDS). */
+    readonly timeoutSeconds: number;
+  };
   readonly seedDemo: boolean;
   readonly timeouts: {
     readonly dbStatementMs: number;
@@ -312,6 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.STOREFRONT_EVENTS_KEY !== undefined && !raw.EVENTS_API_KEYS.includes(raw.STOREFRONT_EVENTS_KEY)) {
     throw new ConfigError('Invalid environment: STOREFRONT_EVENTS_KEY must be one of EVENTS_API_KEYS');
   }
+  if (raw.DATABASE_READ_URLS.length > 0 && !raw.DATABASE_URL) {
+    throw new ConfigError('Invalid environment: DATABASE_READ_URLS needs DATABASE_URL (the primary)');
+  }
   if (raw.HNSW_EF_CONSTRUCTION < 2 * raw.HNSW_M) {
     throw new ConfigError(
       `Invalid environment: HNSW_EF_CONSTRUCTION (${raw.HNSW_EF_CONSTRUCTION}) must be at least 2 × HNSW_M (${raw.HNSW_M})`,
@@ -327,13 +351,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid environment: MAX_INFLIGHT_BODY_BYTES (${raw.MAX_INFLIGHT_BODY_BYTES}) must be at least MAX_BODY_BYTES (${raw.MAX_BODY_BYTES}), or the largest allowed body could never be read`,
     );
   }
-  return {
+  const config: Config = {
     production: raw.NODE_ENV === 'production',
     host: raw.HOST,
     port: raw.PORT,
     database: raw.DATABASE_URL
-      ? { kind: 'server', url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE }
+      ? {
+          kind: 'server',
+          url: raw.DATABASE_URL,
+          poolSize: raw.DATABASE_POOL_SIZE,
+          readUrls: raw.DATABASE_READ_URLS,
+          maxReadLagMs: raw.DATABASE_READ_MAX_LAG_MS,
+        }
       : { kind: 'embedded', dataDir: raw.DATA_DIR },
+    role: raw.ROLE,
+    jobs: { timeoutSeconds: raw.JOB_TIMEOUT_SECONDS },
     seedDemo: raw.SEED_DEMO,
     timeouts: {
       dbStatementMs: raw.DB_STATEMENT_TIMEOUT_MS,
@@ -415,4 +447,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: raw.IMAGE_FETCH_ALLOW_HOSTS,
     },
   };
+  return withRole(config, raw.ROLE);
+}
+
+export type Role = Config['role'];
+
+/**
+ * The configuration for a process of `role` (`npm run worker` is always a worker). Only `all` runs
+ * on the embedded database: it serves one process, which must then do everything.
+ */
+export function withRole(config: Config, role: Role): Config {
+  if (role !== 'all' && config.database.kind === 'embedded') {
+    throw new ConfigError(
+      `Invalid environment: ROLE=${role} needs DATABASE_URL (the embedded database serves one process, which runs everything: ROLE=all)`,
+    );
+  }
+  return { ...config, role };
 }

@@ -190,6 +190,7 @@ export async function createApp(options: {
       await apollo.stop();
       await services.reembedding.stop();
       await services.behavior.stop();
+      await services.changes.close();
       await services.models.close();
     },
   };

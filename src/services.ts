@@ -15,7 +15,9 @@ import { ProductService } from './catalogue/product.service.js';
 import { ClassificationRepository } from './classification/classification.repository.js';
 import { ClassificationService } from './classification/classification.service.js';
 import { type Config } from './config.js';
+import { type ChangeFeed, localChangeFeed, postgresChangeFeed } from './db/change-feed.js';
 import { type Database } from './db/database.js';
+import { JobQueue } from './db/job-queue.js';
 import { Migrator, readMigrations } from './db/migrator.js';
 import { EmbeddingBackfillService } from './embeddings/embedding-backfill.service.js';
 import { EmbeddingSpaceRepository } from './embeddings/embedding-space.repository.js';
@@ -23,6 +25,7 @@ import { EmbeddingSpaceService } from './embeddings/embedding-space.service.js';
 import { EmbeddingRepository } from './embeddings/embedding.repository.js';
 import { ProductMediaService } from './embeddings/product-media.service.js';
 import { QueryEmbedder } from './embeddings/query-embedder.service.js';
+import { EmbeddingJobQueue } from './embeddings/reembedding.queue.js';
 import { ReembeddingService } from './embeddings/reembedding.service.js';
 import { ImageLoader } from './imaging/image-loader.js';
 import { ImagePreprocessor } from './imaging/image-preprocessor.js';
@@ -69,6 +72,8 @@ export interface Services {
   readonly behavior: BehaviorModelService;
   readonly userRecommendations: UserRecommendationService;
   readonly shoppers: ShopperProfileService;
+  /** Announces model switches to every process of the service (LISTEN/NOTIFY on the server). */
+  readonly changes: ChangeFeed;
 }
 
 export async function createServices(database: Database, config: Config, logger: Logger): Promise<Services> {
@@ -107,24 +112,62 @@ export async function createServices(database: Database, config: Config, logger:
     allowPrivateNetworks: config.images.allowedHosts,
   });
   const embeddings = new EmbeddingRepository(database.prisma, config.index);
-  const behavior = createBehavior(database, config, logger);
+  // One process on the embedded database; on the server, every API and worker process hears it.
+  const changes =
+    database.kind === 'server'
+      ? postgresChangeFeed(database.pool, (error) =>
+          logger.warn({ err: error }, 'listening for model changes failed; reconnecting'),
+        )
+      : localChangeFeed();
+  // One pg-boss instance for every queue; its maintenance finds a dead worker's job well within JOB_TIMEOUT_SECONDS.
+  const jobs = new JobQueue(
+    { executeSql: (text, values) => database.pool.query(text, values) },
+    { maintenanceIntervalSeconds: Math.max(1, Math.min(120, Math.floor(config.jobs.timeoutSeconds / 3))) },
+    (error) => logger.error({ err: error }, 'job queue error'),
+  );
+  const behavior = createBehavior(jobs, database, config, logger, changes);
   const shoppers = new ShopperProfileService(new ShopperProfileRepository(database.prisma), behavior, {
     weights: config.interactions.weights,
     halfLifeDays: config.behavior.shopperHalfLifeDays,
   });
   const spaceStates = new EmbeddingSpaceRepository(database.prisma);
   const spaces = new EmbeddingSpaceService(spaceStates, embeddings, models);
+  changes.subscribe((topic) => {
+    if (topic === 'embedding-space') spaces.invalidate();
+    else behavior.invalidate();
+  });
   await spaces.reconcile();
-  const media = new ProductMediaService(imageLoader, preprocessor, models, spaces, logger);
+  // An API process of a scaled-out deployment stores photos and leaves their embedding to the workers.
+  let reembedding: ReembeddingService | null = null;
+  const media = new ProductMediaService(
+    imageLoader,
+    preprocessor,
+    models,
+    spaces,
+    logger,
+    config.role === 'api' ? () => reembedding?.enqueueIngest() ?? Promise.resolve() : null,
+  );
   const embedder = new QueryEmbedder(models, imageLoader, preprocessor);
   const backfill = new EmbeddingBackfillService(embeddings, media);
+  reembedding = new ReembeddingService(
+    spaceStates,
+    spaces,
+    backfill,
+    embeddings,
+    models,
+    new EmbeddingJobQueue(jobs, { timeoutSeconds: config.jobs.timeoutSeconds }),
+    changes,
+    (config.jobs.timeoutSeconds * 1000) / 3,
+    logger,
+  );
   const products = new ProductService(
     new ProductRepository(database.prisma),
     attributeVectors,
     { maxBulkProducts: config.limits.maxBulkProducts },
     media,
   );
-  const recommendationRepository = new RecommendationRepository(database.prisma, {
+  // Public read queries may run on a read replica (DATABASE_READ_URLS); everything else on the primary.
+  const recommendationRepository = new RecommendationRepository(database.reads.prisma, {
     exact: config.search.exact,
   });
   const engine = new RecommendationEngine(
@@ -141,7 +184,7 @@ export async function createServices(database: Database, config: Config, logger:
     attributeVectors,
   );
   const trending = new TrendingService(
-    new TrendingRepository(database.prisma),
+    new TrendingRepository(database.reads.prisma, database.prisma),
     products,
     { weights: config.interactions.weights, refreshMs: config.interactions.trendingRefreshMs },
     logger,
@@ -165,7 +208,8 @@ export async function createServices(database: Database, config: Config, logger:
     embedder,
     embeddings,
     backfill,
-    reembedding: new ReembeddingService(spaceStates, spaces, backfill, embeddings, models, logger),
+    reembedding,
+    changes,
     models,
     migrator,
     interactions: new InteractionService(new InteractionRepository(database.prisma), products, {
@@ -177,13 +221,13 @@ export async function createServices(database: Database, config: Config, logger:
     userRecommendations: new UserRecommendationService(
       shoppers,
       engine,
-      new FreshProductRepository(database.prisma),
+      new FreshProductRepository(database.reads.prisma),
       trending,
       products,
       config.behavior.newProductShare,
     ),
     productRecommendations: new ProductRecommendationService(
-      new BasketRepository(database.prisma),
+      new BasketRepository(database.reads.prisma),
       engine,
       products,
       spaces,
@@ -196,25 +240,31 @@ export async function createServices(database: Database, config: Config, logger:
 }
 
 /** The BEHAVIOR space: its model versions, the training job and the pg-boss queue that runs it. */
-function createBehavior(database: Database, config: Config, logger: Logger): BehaviorModelService {
+function createBehavior(
+  jobs: JobQueue,
+  database: Database,
+  config: Config,
+  logger: Logger,
+  changes: ChangeFeed,
+): BehaviorModelService {
   const models = new BehaviorModelRepository(database.prisma, config.index);
   const parameters = {
     ...DEFAULT_ALS,
     factors: config.behavior.factors,
     iterations: config.behavior.iterations,
   };
-  let service: BehaviorModelService | null = null;
   const training = new BehaviorTrainingService(
     models,
     { parameters, weights: config.interactions.weights },
     logger,
-    () => service?.invalidate(),
+    // Every process (this one included) drops its cached serving version.
+    () =>
+      void changes
+        .publish('behavior-model')
+        .catch((error: unknown) => logger.warn({ err: error }, 'announcing the BEHAVIOR version failed')),
   );
-  const queue = new BehaviorTrainingQueue(
-    { executeSql: (text, values) => database.pool.query(text, values) },
-    (error) => logger.error({ err: error }, 'behavior training queue error'),
-  );
-  service = new BehaviorModelService(
+  const queue = new BehaviorTrainingQueue(jobs);
+  return new BehaviorModelService(
     models,
     queue,
     training,
@@ -226,5 +276,4 @@ function createBehavior(database: Database, config: Config, logger: Logger): Beh
     },
     logger,
   );
-  return service;
 }

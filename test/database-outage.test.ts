@@ -2,11 +2,11 @@
 // backend terminated mid-query. Each is answered 503 SERVICE_UNAVAILABLE with Retry-After (or 504
 // REQUEST_TIMEOUT when the request's own deadline comes first), the detail is logged under the
 // request id, and no response, /readyz included, names the host, the port or the driver's message.
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { startRelay } from './support/tcp-relay.js';
 import { type HttpApp, startHttpApp, timed } from './support/http-app.js';
 import { ADMIN_KEY } from './support/test-app.js';
 
@@ -17,32 +17,6 @@ interface Body {
 
 const LEAKS = /127\.0\.0\.1|localhost|ECONNREFUSED|5432|statement timeout|terminating|postgres/i;
 const query = { query: '{ productBySku(sku: "OUTAGE-1") { id } }' };
-
-/**
- * A TCP relay in front of the Postgres server that can be taken down: its open connections are cut
- * (as when the server dies) and its port then refuses new ones (as when it is not running).
- */
-async function startRelay(target: URL): Promise<{ port: number; takeDown(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const relay = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (relay.address() as AddressInfo).port,
-    takeDown: () =>
-      new Promise<void>((resolve) => {
-        relay.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
 
 describe.runIf(process.env['TEST_DATABASE_URL'])('a database server that goes away', () => {
   let test: TestDatabase;

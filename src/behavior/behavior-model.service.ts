@@ -1,4 +1,4 @@
-// The BEHAVIOR space's model: which version serves (cached briefly, dropped when this process
+// The BEHAVIOR space's model: which version serves (cached briefly, dropped when any process
 // activates one), its status, asking for a training (queued, never run in the request), and the
 // background loop that recovers trainings whose process died and retrains on a schedule.
 import { BehaviorModelUnavailableError } from '../errors/domain-errors.js';
@@ -54,7 +54,7 @@ export class BehaviorModelService {
     return model;
   }
 
-  /** Forgets the cached serving version (after this process activated one). */
+  /** Forgets the cached serving version (after a process activated one). */
   invalidate(): void {
     this.cached = null;
   }
@@ -87,9 +87,13 @@ export class BehaviorModelService {
     return this.status();
   }
 
-  /** Starts the queue's worker and the background loop (recovery at once, then every tick). */
-  async start(): Promise<void> {
-    await this.queue.start((version) => this.training.run(version));
+  /**
+   * Starts the queue and, when `work` (a worker process), its worker and the background loop
+   * (recovery at once, then every tick). An API process only queues trainings.
+   */
+  async start(options: { work: boolean } = { work: true }): Promise<void> {
+    await this.queue.start(options.work ? (version) => this.training.run(version) : null);
+    if (!options.work) return;
     this.runTick();
     this.timer = setInterval(() => this.runTick(), this.schedule.tickMs);
     this.timer.unref();

@@ -241,6 +241,7 @@ export class ProductService {
       })),
       media,
     );
+    await this.media?.stored(media);
     return records.map((record) => this.toProduct(record));
   }
 
@@ -298,7 +299,9 @@ export class ProductService {
       [media] = await this.prepareMedia([input.image], () => 'input.image');
       if (input.imageUrl === undefined && input.image.url) changes.imageUrl ??= input.image.url;
     }
-    return this.toProduct(await this.products.update(id, changes, media));
+    const updated = await this.products.update(id, changes, media);
+    await this.media?.stored([media]);
+    return this.toProduct(updated);
   }
 
   async delete(id: string): Promise<boolean> {

@@ -39,7 +39,14 @@ async function openAndMigrate(
   logger: Logger,
   migrationsDir: string,
 ): Promise<Database> {
-  const database = await openDatabase(config.database, config.search, config.timeouts);
+  const database = await openDatabase(config.database, config.search, config.timeouts, (health, error) => {
+    if (health.healthy) logger.info(health, `read replica ${health.index} serves reads`);
+    else
+      logger.warn(
+        { ...health, outage: error ? (databaseOutageOf(error)?.kind ?? 'error') : 'lagging' },
+        `read replica ${health.index} skipped: reads go to the primary until it is back`,
+      );
+  });
   try {
     if (database.kind === 'server') await requireVectorExtension(database);
     const applied = await new Migrator(database.pool, readMigrations(migrationsDir), logger).migrate();

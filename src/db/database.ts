@@ -10,6 +10,7 @@ import pg from 'pg';
 import { type Config, loadConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { type ReplicaHealth, ReadReplicas } from './read-replicas.js';
 
 export type DatabaseKind = 'embedded' | 'server';
 
@@ -24,6 +25,11 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** The raw pool, for the migration runner (multi-statement scripts) and bulk loaders. */
   readonly pool: pg.Pool;
+  /**
+   * For read-only repositories of public queries: a healthy read replica (DATABASE_READ_URLS),
+   * else the primary; the primary itself without replicas. Never for writes or read-your-writes.
+   */
+  readonly reads: { readonly prisma: PrismaClient; readonly pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -72,11 +78,36 @@ export async function openDatabase(
   target: DatabaseTarget,
   search: VectorSearchSettings = loadConfig({}).search,
   timeouts: DatabaseTimeouts = loadConfig({}).timeouts,
+  /** Told when a read replica starts or stops serving reads (for the log). */
+  onReplicaChange?: (health: ReplicaHealth, error?: unknown) => void,
 ): Promise<Database> {
   const settings = sessionSettings(search, timeouts);
   if (target.kind === 'server') {
     const pool = new pg.Pool(serverPoolConfig(target, search, timeouts));
-    return databaseFromPool('server', pool, async () => pool.end());
+    const readUrls = target.readUrls ?? [];
+    if (readUrls.length === 0) return databaseFromPool('server', pool, async () => pool.end());
+    const replicas = new ReadReplicas(
+      pool,
+      readUrls.map(
+        (url) =>
+          new pg.Pool({
+            ...serverPoolConfig({ ...target, url }, search, timeouts),
+            application_name: 'product-recommender-read',
+          }),
+      ),
+      target.maxReadLagMs ?? 2_000,
+      onReplicaChange,
+    );
+    await replicas.start();
+    return databaseFromPool(
+      'server',
+      pool,
+      async () => {
+        await replicas.close();
+        await pool.end();
+      },
+      replicas.pool(),
+    );
   }
   let lock: DataDirLock | null = null;
   if (target.dataDir !== IN_MEMORY) {
@@ -118,6 +149,8 @@ export function databaseFromPool(
   kind: DatabaseKind,
   pool: pg.Pool,
   closePool: () => Promise<void>,
+  /** Where public reads go (DATABASE_READ_URLS's routing); the primary when not given. */
+  readPool?: pg.Pool,
 ): Database {
   // An idle connection that breaks (server restart, a terminated backend, a dropped database) is
   // thrown away by the pool, which then emits 'error'; with no listener that would end the
@@ -126,11 +159,14 @@ export function databaseFromPool(
   // the queries (as SERVICE_UNAVAILABLE).
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const readPrisma = readPool ? new PrismaClient({ adapter: new PrismaPg(readPool) }) : prisma;
   return {
     kind,
     prisma,
     pool,
+    reads: { prisma: readPrisma, pool: readPool ?? pool },
     async close() {
+      if (readPrisma !== prisma) await readPrisma.$disconnect();
       await prisma.$disconnect();
       await closePool();
     },

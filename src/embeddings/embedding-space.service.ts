@@ -8,8 +8,16 @@ import { type EmbeddingSpaceRepository } from './embedding-space.repository.js';
 
 export const IMAGE_SPACES = [ImageSpace.IMAGE, ImageSpace.CLIP] as const;
 
+/**
+ * A switch made by another process is announced on the change feed, which drops the cache at
+ * once; should that notification be lost, the active model is re-read after this long anyway.
+ */
+export const ACTIVE_MODEL_CACHE_MS = 5_000;
+
 export class EmbeddingSpaceService {
-  private readonly active = new Map<ImageSpace, SpaceModel | null>();
+  private readonly active = new Map<ImageSpace, { model: SpaceModel | null; at: number }>();
+  /** Bumped by invalidate(): a read that began before it must not refill the cache. */
+  private generation = 0;
 
   constructor(
     private readonly spaces: EmbeddingSpaceRepository,
@@ -41,18 +49,22 @@ export class EmbeddingSpaceService {
     }
   }
 
-  /** Forget the cached active model, after a re-embedding switched it. */
-  invalidate(space: ImageSpace): void {
-    this.active.delete(space);
+  /** Forgets the cached active models (a space switched, in this process or another). */
+  invalidate(): void {
+    this.generation += 1;
+    this.active.clear();
   }
 
   /** The model whose vectors answer queries in `space`, or null when the space has none. */
   async activeModel(space: ImageSpace): Promise<SpaceModel | null> {
-    if (!this.active.has(space)) {
-      const state = await this.spaces.get(space);
-      this.active.set(space, state.activeModelId ? this.models.describe(state.activeModelId) : null);
-    }
-    return this.active.get(space) ?? null;
+    const cached = this.active.get(space);
+    if (cached && Date.now() - cached.at <= ACTIVE_MODEL_CACHE_MS) return cached.model;
+    const at = Date.now();
+    const generation = this.generation;
+    const state = await this.spaces.get(space);
+    const model = state.activeModelId ? this.models.describe(state.activeModelId) : null;
+    if (generation === this.generation) this.active.set(space, { model, at });
+    return model;
   }
 
   /** The active model of `space`; MODEL_UNAVAILABLE naming the setting when the space has none. */

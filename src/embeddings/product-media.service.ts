@@ -1,6 +1,8 @@
 // Turns the images of product input into what is stored: the canonical copy and its embedding by
 // every configured model that is installed. Runs before any write, so a failing image leaves no
-// half-written product; a model that is not installed only leaves that embedding missing.
+// half-written product; a model that is not installed only leaves that embedding missing. In an API
+// process of a scaled-out deployment (ROLE=api) the embeddings are left to the workers: photos are
+// stored without them and, once stored, an embedding job is queued (README "Scaling out").
 import { createHash } from 'node:crypto';
 import { type Logger } from 'pino';
 import { ModelUnavailableError } from '../errors/domain-errors.js';
@@ -39,7 +41,20 @@ export class ProductMediaService {
     private readonly models: ModelProvider,
     private readonly spaces: EmbeddingSpaceService,
     private readonly logger: Logger,
+    /** Given: embed nothing here; after photos are stored, call it to queue their embedding job. */
+    private readonly deferTo: (() => Promise<void>) | null = null,
   ) {}
+
+  /** After products with `media` were written: queues their embedding when it is deferred to workers. */
+  async stored(media: ReadonlyArray<ProductMedia | null | undefined>): Promise<void> {
+    if (!this.deferTo || !media.some((entry) => entry)) return;
+    try {
+      await this.deferTo();
+    } catch (error) {
+      // The products are stored; a worker's start-up finds their missing vectors anyway.
+      this.logger.warn({ err: error }, 'queuing the embedding of stored photos failed');
+    }
+  }
 
   /**
    * Loads, canonicalises and embeds the given images (null entries stay null). Throws the first
@@ -61,7 +76,7 @@ export class ProductMediaService {
         sourceUrl: input.url ?? null,
       };
     });
-    const present = images.flatMap((image, index) => (image ? [{ image, index }] : []));
+    const present = images.flatMap((image, index) => (image && !this.deferTo ? [{ image, index }] : []));
     const embeddings = new Map<number, ProductEmbedding[]>();
     for (const space of [ImageSpace.IMAGE, ImageSpace.CLIP]) {
       if (present.length === 0) break;

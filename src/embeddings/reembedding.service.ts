@@ -2,20 +2,25 @@
 // answering queries while the new model's are computed in the background, batch by batch; when every
 // product with a photo has one, the new model's indexes are built, the space switches, and the old
 // vectors are dropped. Progress is the database itself (vectors by the target model), so the job
-// resumes where it stopped after a restart.
+// resumes where it stopped after a restart. The work runs as jobs on the embedding queue (pg-boss):
+// any process may queue them, the worker processes (ROLE=worker, or the one process of ROLE=all)
+// run them, slice by slice; the switch is announced on the change feed so every process serves
+// the new model at once.
 import { type Logger } from 'pino';
+import { type ChangeFeed } from '../db/change-feed.js';
 import { type EmbeddingBackfillService } from './embedding-backfill.service.js';
-import { type ModelProvider } from '../inference/ports.js';
+import { type ModelProvider, ModelState } from '../inference/ports.js';
 import { type ImageSpace } from '../inference/ports.js';
 import { type EmbeddingRepository } from './embedding.repository.js';
 import { type EmbeddingSpaceRepository } from './embedding-space.repository.js';
 import { IMAGE_SPACES, type EmbeddingSpaceService } from './embedding-space.service.js';
+import { type EmbeddingJobOutcome, type EmbeddingJobQueue } from './reembedding.queue.js';
 
 export enum ReembeddingState {
   /** Nothing to do: the space serves the configured model. */
   IDLE = 'IDLE',
   RUNNING = 'RUNNING',
-  /** A target is set but no job runs in this process (waiting for a start or a restart). */
+  /** A target is set but no worker runs its job (queued, or waiting for a worker to start). */
   PENDING = 'PENDING',
   /** The last run stopped on an error (see error); the next start retries. */
   FAILED = 'FAILED',
@@ -34,9 +39,13 @@ export interface ReembeddingStatus {
   readonly error: string | null;
 }
 
+export class ShutdownInterruptionError extends Error {
+  override readonly name = 'ShutdownInterruptionError';
+}
+
 export class ReembeddingService {
   private readonly running = new Map<ImageSpace, Promise<void>>();
-  /** Aborted by stop(): background jobs end after their current batch. */
+  /** Aborted by stop(): running jobs end after their current batch. */
   private readonly stopping = new AbortController();
 
   constructor(
@@ -45,23 +54,77 @@ export class ReembeddingService {
     private readonly backfill: EmbeddingBackfillService,
     private readonly embeddings: EmbeddingRepository,
     private readonly models: ModelProvider,
+    private readonly queue: EmbeddingJobQueue,
+    private readonly changes: Pick<ChangeFeed, 'publish'>,
+    /** How long one job runs before it queues its continuation (a third of JOB_TIMEOUT_SECONDS). */
+    private readonly sliceMs: number,
     private readonly logger: Logger,
   ) {}
 
-  /** Starts (or resumes) a job for every space with a target, in the background. */
-  start(): void {
+  /**
+   * Starts the queue, with this process's worker when `work` (ROLE=worker or all), and queues
+   * whatever is pending. A job queued before and not finished (a restart, a dead worker) resumes.
+   */
+  async start(options: { work: boolean }): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    await this.queue.start(options.work ? (space, modelId) => this.runJob(space, modelId) : null);
+    await this.enqueuePending();
+  }
+
+  /**
+   * Queues a job for every model a space lacks vectors of: a re-embedding's target, or a model
+   * products were stored without (added while it was not installed). Queuing twice is one job.
+   */
+  async enqueuePending(): Promise<void> {
+    // A backfill waits for its model's files; a re-embedding is queued regardless, to report why it cannot run.
+    const installed = new Set(
+      (await this.models.statuses())
+        .filter((model) => model.state === ModelState.LOADED || model.state === ModelState.AVAILABLE)
+        .map((model) => model.id),
+    );
     for (const space of IMAGE_SPACES) {
-      if (!this.running.has(space)) {
-        void this.run(space, { signal: this.stopping.signal }).catch(() => undefined);
+      const state = await this.states.get(space);
+      for (const modelId of await this.spaces.ingestModelIds(space)) {
+        const pending =
+          modelId === state.targetModelId ||
+          (installed.has(modelId) && (await this.embeddings.countMissing(modelId)).missing > 0);
+        if (pending) await this.queue.send(space, modelId);
       }
     }
   }
 
-  /** Stops the background jobs start() began and waits for them (shutdown: before the database closes). */
+  /** Queues a job for every model new photos are embedded with (photos stored by an API process). */
+  async enqueueIngest(): Promise<void> {
+    for (const space of IMAGE_SPACES) {
+      for (const modelId of await this.spaces.ingestModelIds(space)) await this.queue.send(space, modelId);
+    }
+  }
+
+  /** Stops the running jobs and the queue's workers (shutdown: before the database closes). */
   async stop(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.running.values()]);
+    await this.queue.stop();
+  }
+
+  /**
+   * One queued job: a slice of work on `modelId`'s vectors in `space`. 'more' when the slice ended
+   * before the work did (the queue sends the continuation); a job whose model is no longer wanted
+   * does nothing. Interrupted by a shutdown, it fails, so the queue retries it elsewhere.
+   */
+  async runJob(space: ImageSpace, modelId: string): Promise<EmbeddingJobOutcome> {
+    const slice = AbortSignal.timeout(this.sliceMs);
+    const signal = AbortSignal.any([this.stopping.signal, slice]);
+    const state = await this.states.get(space);
+    if (modelId === state.targetModelId) {
+      await this.run(space, { signal });
+    } else if ((await this.spaces.ingestModelIds(space)).includes(modelId)) {
+      await this.backfill.run(space, modelId, { signal });
+    } else {
+      return 'done';
+    }
+    if (this.stopping.signal.aborted) throw new ShutdownInterruptionError('interrupted by a shutdown');
+    return slice.aborted ? 'more' : 'done';
   }
 
   /** Runs the space's job to completion (or until `signal` aborts); resolves at once when there is none. */
@@ -104,7 +167,7 @@ export class ReembeddingService {
         reembeddingStartedAt: null,
         reembeddingError: null,
       });
-      this.spaces.invalidate(space);
+      await this.changes.publish('embedding-space');
       if (state.activeModelId && state.activeModelId !== target) {
         const dropped = await this.embeddings.deleteModel(state.activeModelId);
         this.logger.info(
@@ -128,7 +191,7 @@ export class ReembeddingService {
         const counts = model ? await this.embeddings.countMissing(model) : { missing: 0, withImage: 0 };
         const runState = !state.targetModelId
           ? ReembeddingState.IDLE
-          : this.running.has(space)
+          : this.running.has(space) || (await this.queue.running(space))
             ? ReembeddingState.RUNNING
             : state.reembeddingError
               ? ReembeddingState.FAILED

@@ -39,7 +39,12 @@ type Row = ProductSqlRow & { score: number };
 const REFRESH_TIMEOUT_MS = 10 * 60_000;
 
 export class TrendingRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    /** Where the public reads go (a read replica when configured). */
+    private readonly reads: PrismaClient,
+    /** The snapshot's state and its recomputation: the primary. */
+    private readonly primary: PrismaClient,
+  ) {}
 
   /**
    * Each product's interest: Σ over shoppers of min(Σ weight · 2^(−age / halfLife), max weight) over
@@ -69,7 +74,7 @@ export class TrendingRepository {
 
   /** The window's snapshot, or null when it has none yet. */
   async snapshot(windowDays: number): Promise<TrendingSnapshotState | null> {
-    const row = await this.prisma.trendingSnapshot.findUnique({ where: { windowDays } });
+    const row = await this.primary.trendingSnapshot.findUnique({ where: { windowDays } });
     return row ? { computedAt: row.computedAt, weights: row.weights as unknown as InteractionWeights } : null;
   }
 
@@ -78,7 +83,7 @@ export class TrendingRepository {
    * keep reading the previous one until it commits). Two processes refreshing at once take turns.
    */
   async refresh(window: TrendingWindow): Promise<void> {
-    await this.prisma.$transaction(
+    await this.primary.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('trending_snapshot'), ${window.windowDays}::int)`;
         await tx.$executeRaw`
@@ -101,14 +106,15 @@ export class TrendingRepository {
    * the snapshot, live (new events count at once). A product outside the snapshot's filtered top
    * `limit` can only climb through new events, so the candidates are that top (read from the rank
    * index) and the products with new events; nothing else of the log or the catalogue is read.
-   * Empty while the window has no snapshot.
+   * Empty while the window has no snapshot; `onPrimary` reads a snapshot just made (a replica may
+   * not have it yet).
    */
-  async trending(query: TrendingQuery): Promise<PopularProduct[]> {
+  async trending(query: TrendingQuery, onPrimary = false): Promise<PopularProduct[]> {
     const halfLifeSeconds = query.halfLifeDays * 86_400;
     const windowDays = query.windowDays;
     const excluded = [...(query.excludeIds ?? [])];
     const filter = filterToSql(query.filter);
-    const rows = await this.prisma.$queryRaw<Row[]>`
+    const rows = await (onPrimary ? this.primary : this.reads).$queryRaw<Row[]>`
       WITH snap AS MATERIALIZED (
         SELECT covered_id,
                power(2::float8, -greatest(0, extract(epoch FROM now() - computed_at)) / ${halfLifeSeconds}::float8) AS decay
@@ -144,7 +150,7 @@ export class TrendingRepository {
     query: Pick<TrendingQuery, 'weights' | 'filter' | 'limit'>,
     excludeIds: readonly string[],
   ): Promise<ProductRecord[]> {
-    const rows = await this.prisma.$queryRaw<ProductSqlRow[]>`
+    const rows = await this.reads.$queryRaw<ProductSqlRow[]>`
       SELECT ${PRODUCT_COLUMNS}
         FROM product p
         LEFT JOIN (

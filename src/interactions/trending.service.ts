@@ -67,10 +67,10 @@ export class TrendingService {
       windowDays,
       halfLifeDays: windowDays / HALF_LIVES_PER_WINDOW,
     };
-    await this.ensureSnapshot(window);
+    const justMade = await this.ensureSnapshot(window);
     const query = { ...window, filter, limit: k };
     const excluded = request.excludeIds ?? [];
-    const trending = await this.repository.trending({ ...query, excludeIds: excluded });
+    const trending = await this.repository.trending({ ...query, excludeIds: excluded }, justMade);
     const fill =
       trending.length < k
         ? await this.repository.popularOverall({ ...query, limit: k - trending.length }, [
@@ -86,12 +86,18 @@ export class TrendingService {
     }));
   }
 
-  /** A snapshot for the window, computed with the configured weights, and not older than the refresh age. */
-  private async ensureSnapshot(window: TrendingWindow): Promise<void> {
+  /**
+   * A snapshot for the window, computed with the configured weights, and not older than the refresh
+   * age. True when this request had to wait for it to be made.
+   */
+  private async ensureSnapshot(window: TrendingWindow): Promise<boolean> {
     let computedAt = this.computedAt.get(window.windowDays);
     if (computedAt === undefined) {
       const stored = await this.repository.snapshot(window.windowDays);
-      if (!stored || !sameWeights(stored.weights, window.weights)) return this.refresh(window);
+      if (!stored || !sameWeights(stored.weights, window.weights)) {
+        await this.refresh(window);
+        return true;
+      }
       computedAt = stored.computedAt.getTime();
       this.computedAt.set(window.windowDays, computedAt);
     }
@@ -103,6 +109,7 @@ export class TrendingService {
         ),
       );
     }
+    return false;
   }
 
   private refresh(window: TrendingWindow): Promise<void> {
