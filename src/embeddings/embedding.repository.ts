@@ -82,6 +82,11 @@ export class EmbeddingRepository {
     );
   }
 
+  /** Refreshes the planner's statistics of the vectors (after a new model's vectors were written). */
+  async analyze(): Promise<void> {
+    await this.prisma.$executeRaw`ANALYZE product_embedding`;
+  }
+
   /** Drops a model's vectors and indexes (after a re-embedding replaced it). */
   async deleteModel(modelId: string): Promise<number> {
     for (const suffix of ['cos', 'ham']) {

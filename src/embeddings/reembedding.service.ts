@@ -159,8 +159,10 @@ export class ReembeddingService {
       if (options.signal?.aborted) return;
       const { missing } = await this.embeddings.countMissing(target);
       if (missing > 0) return;
-      // Index first, so the switch never leaves the space without an index.
+      // Index first, so the switch never leaves the space without an index; statistics next, or the
+      // planner takes the new model id for a handful of rows and scans its vectors exactly.
       await this.embeddings.ensureIndex(model);
+      await this.embeddings.analyze();
       await this.states.set(space, {
         activeModelId: target,
         targetModelId: null,
