@@ -1,6 +1,7 @@
 // Renders BENCHMARKS.md from the results object: tables, the command, machine facts, and per
 // section what dominates the path and where a target is missed, the measured cause.
 import { behaviorTargetRows, renderBehaviorSection } from './behavior-report.js';
+import { renderScaleOutSection } from './scale-out-report.js';
 import { type LatencySummary } from './measure.js';
 import { type BenchResults, type DatabaseKindName, type QueryCaseResult } from './results.js';
 
@@ -514,6 +515,8 @@ WebAssembly, and nothing else runs during a build), or when you ingest photos co
 
   const behaviour = renderBehaviorSection();
   if (behaviour) sections.push(behaviour);
+  const scaleOut = renderScaleOutSection();
+  if (scaleOut) sections.push(scaleOut);
   sections.push(renderProposals(results));
 
   return `${sections.join('\n\n')}\n`;

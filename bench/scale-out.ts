@@ -6,6 +6,7 @@
 // (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres; creates and drops a
 // bench_scale_* database) and a build (`npm run build`). Writes bench/scale-out-results.json.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -207,10 +208,19 @@ for (const mode of [
   console.log(JSON.stringify(result));
   results.push(result);
 }
-await writeFile(
-  join(PROJECT_ROOT, 'bench', 'scale-out-results.json'),
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), readers: READERS, catalogue: CATALOGUE, photos: PHOTOS, results }, null, 2)}\n`,
-);
+// The last runs are kept (the machine is shared: one run says little); BENCHMARKS.md shows them.
+const file = join(PROJECT_ROOT, 'bench', 'scale-out-results.json');
+const earlier = existsSync(file)
+  ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[] }).runs ?? [])
+  : [];
+const run = {
+  measuredAt: new Date().toISOString(),
+  readers: READERS,
+  catalogue: CATALOGUE,
+  photos: PHOTOS,
+  results,
+};
+await writeFile(file, `${JSON.stringify({ runs: [...earlier, run].slice(-3) }, null, 2)}\n`);
 console.log(
   '\n| where the import runs | storefront p50 / p99 ms, no import | storefront p50 / p99 ms, during the import | errors | import requests s | import embedded s |',
 );
