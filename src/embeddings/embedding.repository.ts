@@ -42,6 +42,9 @@ export interface HnswBuildSettings {
  */
 export const DEFAULT_HNSW_BUILD: HnswBuildSettings = { m: 16, efConstruction: 128 };
 
+/** How long an index build's transaction may stay open (a 1M-product build takes tens of minutes). */
+const INDEX_BUILD_TIMEOUT_MS = 6 * 3600_000;
+
 export class EmbeddingRepository {
   constructor(
     private readonly prisma: PrismaClient,
@@ -63,16 +66,20 @@ export class EmbeddingRepository {
     const build = Prisma.raw(
       `WITH (m = ${Math.trunc(this.build.m)}, ef_construction = ${Math.trunc(this.build.efConstruction)})`,
     );
-    // An HNSW build over a big catalogue takes minutes: DB_STATEMENT_TIMEOUT_MS is for queries.
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
-      this.prisma.$executeRaw`
+    // An HNSW build over a big catalogue takes minutes: DB_STATEMENT_TIMEOUT_MS is for queries,
+    // and Prisma's 5 s transaction timeout would expire the build's transaction before its commit.
+    await this.prisma.$transaction(
+      [
+        this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
+        this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
          USING hnsw ((embedding::${type}) ${ops}) ${build} ${where}`,
-      this.prisma.$executeRaw`
+        this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
          USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${build} ${where}`,
-    ]);
+      ],
+      { timeout: INDEX_BUILD_TIMEOUT_MS },
+    );
   }
 
   /** Drops a model's vectors and indexes (after a re-embedding replaced it). */
