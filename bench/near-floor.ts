@@ -1,0 +1,189 @@
+// `npx tsx bench/near-floor.ts` — the service's query cases against their SQL floors on one
+// prepared catalogue, for before/after comparisons inside one run: each `--root` is a built
+// checkout of the service (its dist/), started in turn on the same database and measured with the
+// same samples, next to the floors (the best raw SQL for the same answer, through plain `pg`).
+//
+//   npx tsx bench/near-floor.ts --url postgresql://…/bench_q10k [--root /path/a --root /path/b]
+//        [--seconds 3] [--concurrency 1,16] [--cases similar-attributes,weighted-3-space]
+//
+// The catalogue comes from `npm run bench` (it keeps none) or bench/databases.ts's
+// prepareServerCatalogue; the models from bench/.cache (prepareBenchModels).
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { serverPoolConfig } from '../src/db/database.js';
+import { PROJECT_ROOT } from '../src/paths.js';
+import { RARE_CATEGORY } from './catalogue.js';
+import { type LatencySummary, closedLoop } from './measure.js';
+import { CLIP_MODEL_ID, CNN_MODEL_ID, prepareBenchModels } from './onnx-models.js';
+import { graphqlLoad } from './query-bench.js';
+import { QUERY_CASES, type QueryCase, recallAtK } from './query-cases.js';
+import { startService } from './service-process.js';
+
+const { values: options } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    root: { type: 'string', multiple: true },
+    seconds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '1' },
+    cases: { type: 'string' },
+    samples: { type: 'string', default: '32' },
+  },
+});
+if (!options.url) throw new Error('--url of a prepared bench catalogue is required');
+const url = options.url;
+const roots = options.root ?? [PROJECT_ROOT];
+const seconds = Number(options.seconds);
+const levels = options.concurrency.split(',').map(Number);
+const wanted = options.cases?.split(',');
+const cases = QUERY_CASES.filter((c) => !wanted || wanted.includes(c.id));
+
+const CNN = `e.embedding::halfvec(2048)`;
+const CLIP = `e.embedding::vector(512)`;
+const query = (model: string, type: string) =>
+  `(SELECT embedding::${type} FROM product_embedding WHERE product_id = $1::uuid AND model_id = '${model}')`;
+const COLUMNS = 'p.id::text, p.sku, p.name, p.category, p.price::float8';
+
+/** The best raw SQL for each single-space answer: the index order, k rows with the shown columns. */
+const singleFloor: Record<string, string> = {
+  attributes: `SELECT ${COLUMNS}, 1 - (p.attribute_vector <=> q.v) AS score
+                 FROM (SELECT attribute_vector AS v FROM product WHERE id = $1::uuid) q, LATERAL (
+                   SELECT * FROM product p WHERE p.id <> $1::uuid ORDER BY p.attribute_vector <=> q.v LIMIT 10) p`,
+  image: `SELECT ${COLUMNS}, 1 - d AS score FROM (
+            SELECT e.product_id, ${CNN} <=> ${query(CNN_MODEL_ID, 'halfvec(2048)')} AS d FROM product_embedding e
+             WHERE e.model_id = '${CNN_MODEL_ID}' AND e.product_id <> $1::uuid ORDER BY d LIMIT 10) n
+          JOIN product p ON p.id = n.product_id ORDER BY d`,
+  clip: `SELECT ${COLUMNS}, 1 - d AS score FROM (
+            SELECT e.product_id, ${CLIP} <=> ${query(CLIP_MODEL_ID, 'vector(512)')} AS d FROM product_embedding e
+             WHERE e.model_id = '${CLIP_MODEL_ID}' AND e.product_id <> $1::uuid ORDER BY d LIMIT 10) n
+          JOIN product p ON p.id = n.product_id ORDER BY d`,
+};
+
+/** The 1 % filter two ways: an HNSW iterative scan re-sorted, and an exact scan of the B-tree's rows. */
+const filteredFloors: Record<string, string> = {
+  'filtered hnsw': `SELECT * FROM (
+      SELECT ${COLUMNS}, 1 - (${CLIP} <=> q.v) AS score FROM (SELECT ${query(CLIP_MODEL_ID, 'vector(512)')} AS v) q,
+        LATERAL (SELECT e.* FROM product_embedding e JOIN product p ON p.id = e.product_id
+                  WHERE e.model_id = '${CLIP_MODEL_ID}' AND p.id <> $1::uuid AND p.category = ANY($2::text[])
+                  ORDER BY ${CLIP} <=> q.v LIMIT 40) e JOIN product p ON p.id = e.product_id) r
+     ORDER BY score DESC LIMIT 10`,
+  'filtered exact (B-tree)': `SELECT ${COLUMNS}, 1 - (${CLIP} <=> q.v) AS score
+       FROM (SELECT ${query(CLIP_MODEL_ID, 'vector(512)')} AS v) q,
+            product p JOIN product_embedding e ON e.product_id = p.id AND e.model_id = '${CLIP_MODEL_ID}'
+      WHERE p.category = ANY($2::text[]) AND p.id <> $1::uuid
+      ORDER BY (${CLIP} <=> q.v) + 0 LIMIT 10`,
+};
+
+async function sqlP50(
+  clients: pg.Client[],
+  text: string,
+  values: (id: string) => unknown[],
+  ids: string[],
+): Promise<LatencySummary> {
+  return closedLoop(clients.length, seconds, 1, async (worker, iteration) => {
+    await clients[worker]!.query(text, values(ids[iteration % ids.length]!));
+  });
+}
+
+async function main(): Promise<void> {
+  const search = loadConfig({}).search;
+  const timeouts = loadConfig({}).timeouts;
+  const session = serverPoolConfig({ kind: 'server', url, poolSize: 1 }, search, timeouts).options!;
+  const max = Math.max(...levels);
+  const clients = await Promise.all(
+    Array.from({ length: max }, async () => {
+      const client = new pg.Client({ connectionString: url, options: session });
+      await client.connect();
+      return client;
+    }),
+  );
+  const ids = (
+    await clients[0]!.query<{ id: string }>(
+      `SELECT id::text FROM product ORDER BY md5(id::text) LIMIT ${Number(options.samples)}`,
+    )
+  ).rows.map((row) => row.id);
+  const report: Array<Record<string, unknown>> = [];
+  const print = (entry: Record<string, unknown>): void => {
+    report.push(entry);
+    console.log(JSON.stringify(entry));
+  };
+
+  // Floors at each concurrency.
+  for (const c of levels) {
+    const use = clients.slice(0, c);
+    for (const [name, text] of Object.entries(singleFloor)) {
+      const result = await sqlP50(use, text, (id) => [id], ids);
+      print({ floor: name, c, p50: result.p50Ms, qps: result.throughputPerSec });
+    }
+    for (const [name, text] of Object.entries(filteredFloors)) {
+      const result = await sqlP50(use, text, (id) => [id, [RARE_CATEGORY]], ids);
+      print({ floor: name, c, p50: result.p50Ms, qps: result.throughputPerSec });
+    }
+  }
+
+  const models = await prepareBenchModels(
+    join(PROJECT_ROOT, 'bench', '.cache'),
+    join(PROJECT_ROOT, 'models'),
+  );
+  const exact = new Map<string, Map<string, Awaited<ReturnType<typeof exactAnswer>>>>();
+  const exactAnswer = async (item: QueryCase, id: string) =>
+    (
+      await clients[0]!.query<{ id: string; score: number }>(
+        item.exactSql(id, { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID }),
+      )
+    ).rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+  for (const item of cases) {
+    const answers = new Map<string, Awaited<ReturnType<typeof exactAnswer>>>();
+    for (const id of ids.slice(0, 16)) answers.set(id, await exactAnswer(item, id));
+    exact.set(item.id, answers);
+  }
+
+  for (const root of roots) {
+    const service = await startService({
+      root,
+      port: 4731,
+      databaseUrl: url,
+      modelsDir: models.modelsDir,
+      manifestPath: models.manifestPath,
+      imageModel: CNN_MODEL_ID,
+      clipModel: CLIP_MODEL_ID,
+    });
+    try {
+      for (const item of cases) {
+        const bodies = ids.map((id) => JSON.stringify({ query: item.query, variables: item.variables(id) }));
+        let recall = 0;
+        let worst = 1;
+        for (const [id, answer] of exact.get(item.id)!) {
+          const response = await fetch(service.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: item.query, variables: item.variables(id) }),
+          });
+          const body = (await response.json()) as { data: unknown };
+          const value = recallAtK(item.results(body.data), answer, item.k);
+          recall += value / exact.get(item.id)!.size;
+          worst = Math.min(worst, value);
+        }
+        for (const c of levels) {
+          const result = await graphqlLoad(service.url, bodies, c, seconds, 1);
+          print({
+            root,
+            case: item.id,
+            c,
+            p50: result.p50Ms,
+            reqs: result.throughputPerSec,
+            recall: Number(recall.toFixed(3)),
+            worst,
+          });
+        }
+      }
+    } finally {
+      await service.stop();
+    }
+  }
+  await Promise.all(clients.map((client) => client.end()));
+}
+
+await main();
