@@ -124,7 +124,7 @@ export async function createServices(database: Database, config: Config, logger:
     { maxBulkProducts: config.limits.maxBulkProducts },
     media,
   );
-  const recommendationRepository = new RecommendationRepository(database.prisma, {
+  const recommendationRepository = new RecommendationRepository(database, {
     exact: config.search.exact,
   });
   const engine = new RecommendationEngine(

@@ -167,7 +167,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     ];
     const session = await sessionWith(t.db, settings);
     const services = t.app.services;
-    const repository = new CountingRepository(session.database.prisma);
+    const repository = new CountingRepository(session.database);
     const engine = new RecommendationEngine(
       repository,
       new RecommendationPlanner(

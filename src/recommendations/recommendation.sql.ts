@@ -227,12 +227,14 @@ function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; pre
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
  */
 export function recommendationSql(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
+  const [only, ...others] = plan.spaces;
+  if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
+    return singleTargetSql(plan, only, only.positives[0]!);
+  }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  const where = sql`${filterToSql(plan.filter)} ${
-    plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty
-  }`;
+  const where = sql`${filterToSql(plan.filter)} ${excluded(plan)}`;
   const limit = exact ? Prisma.empty : sql`LIMIT ${plan.candidatesPerTarget}`;
 
   plan.spaces.forEach((space, index) => {
@@ -334,12 +336,61 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
            ARRAY[${Prisma.join(
              plan.spaces.map((_, i) => sql`c.${raw(`s${i}`)}::float8`),
              ', ',
-           )}] AS similarities
+           )}] AS similarities${examplesFound(plan, best)}
       FROM combined c JOIN product p ON p.id = c.id
      WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
      ORDER BY c.score DESC, p.id
      LIMIT ${plan.limit}`;
   return statement;
+}
+
+/**
+ * One space, one liked target: the index order is the candidates' order, so the nearest
+ * `candidatesPerTarget` come from the index with their distance, and are re-sorted by score (a
+ * filter's iterative scan returns them in relaxed order) — the shape of the best hand-written query,
+ * with nothing to union, deduplicate or score again. Same columns as recommendationSql.
+ */
+function singleTargetSql(plan: RecommendationPlan, space: SpacePlan, target: QueryTarget): Prisma.Sql {
+  const source = candidateSource(space);
+  const value = targetValue(space, target);
+  const cte = isPoint(value)
+    ? sql`q0(latitude, longitude) AS (SELECT ${value.latitude}, ${value.longitude})`
+    : sql`q0(v) AS (SELECT ${value})`;
+  const q = queryRef(space, 0);
+  const score = scoreSql(space, raw('c.d'));
+  return sql`
+    WITH ${cte}
+    SELECT ${PRODUCT_COLUMNS}, ${score} AS score, ARRAY[c.d::float8] AS distances,
+           ARRAY[${score}::float8] AS similarities${examplesFound(plan, false)}
+      FROM (SELECT p.id, ${distanceSql(space, source.value, q)} AS d
+              FROM ${source.from}
+             WHERE ${source.present} ${filterToSql(plan.filter)} ${excluded(plan)}
+             ORDER BY ${orderingSql(space, source.value, q)}
+             LIMIT ${plan.candidatesPerTarget}) c
+      JOIN product p ON p.id = c.id
+     WHERE c.d IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND ${score} >= ${plan.minScore}::float8`}
+     ORDER BY score DESC, p.id
+     LIMIT ${plan.limit}`;
+}
+
+const excluded = (plan: RecommendationPlan): Prisma.Sql =>
+  plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty;
+
+/**
+ * For a plan built without looking its examples up (`checkExamples`), two last columns, evaluated
+ * once and not per row: how many of the examples exist, and per space whether some liked example
+ * has a value there (a space where none has is one the planner would have dropped).
+ */
+function examplesFound(plan: RecommendationPlan, best: boolean): Prisma.Sql {
+  if (!plan.checkExamples || plan.checkExamples.length === 0) return Prisma.empty;
+  const present = plan.spaces.map((space, index) => {
+    const column = space.space === EmbeddingSpace.GEO ? 'latitude' : 'v';
+    return best
+      ? raw(`EXISTS (SELECT 1 FROM x${index} WHERE positive AND ${column} IS NOT NULL)`)
+      : raw(`((SELECT ${column} FROM q${index}) IS NOT NULL)`);
+  });
+  return sql`, (SELECT count(*) FROM product WHERE id = ANY(${[...plan.checkExamples]}::uuid[]))::int AS examples_found,
+           ARRAY[${Prisma.join(present, ', ')}] AS spaces_present`;
 }
 
 function queryRef(space: SpacePlan, index: number): Value {
