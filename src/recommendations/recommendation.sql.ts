@@ -307,7 +307,9 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
   const statement = sql`
     WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
     candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
-    scored AS (
+    -- Materialised so each candidate's distances are computed once: inlined, every reference to a
+    -- similarity (score, weights, filter, sort key, output) would detoast and compare the vectors again.
+    scored AS MATERIALIZED (
       SELECT p.id,
              ${Prisma.join(
                perSpace.map(
