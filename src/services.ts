@@ -126,6 +126,7 @@ export async function createServices(database: Database, config: Config, logger:
   );
   const recommendationRepository = new RecommendationRepository(database, {
     exact: config.search.exact,
+    exactScanMaxRows: config.search.exactScanMaxRows,
   });
   const engine = new RecommendationEngine(
     recommendationRepository,

@@ -29,6 +29,8 @@ export interface ExampleSpaces {
 export interface RecommendationRepositoryOptions {
   /** Score every filtered product instead of taking candidates from the indexes (VECTOR_SEARCH_EXACT). */
   readonly exact: boolean;
+  /** FILTER_EXACT_SCAN_MAX_ROWS: filtered single-target queries scan at most this many rows exactly. */
+  readonly exactScanMaxRows: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export class RecommendationRepository {
 
   constructor(
     private readonly database: Pick<Database, 'prisma' | 'pool'>,
-    private readonly options: RecommendationRepositoryOptions = { exact: false },
+    private readonly options: RecommendationRepositoryOptions,
   ) {
     this.prisma = database.prisma;
   }
@@ -92,7 +94,7 @@ export class RecommendationRepository {
   }
 
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<Attempt> {
-    const statement = recommendationSql(plan, exact);
+    const statement = recommendationSql(plan, exact, this.options.exactScanMaxRows);
     const result = await this.database.pool.query<unknown[]>({
       text: statement.text,
       values: statement.values,

@@ -226,10 +226,14 @@ function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; pre
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
  */
-export function recommendationSql(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
+export function recommendationSql(
+  plan: RecommendationPlan,
+  exact: boolean,
+  exactScanMaxRows: number,
+): Prisma.Sql {
   const [only, ...others] = plan.spaces;
   if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
-    return singleTargetSql(plan, only, only.positives[0]!);
+    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows);
   }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
@@ -351,24 +355,50 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
  * `candidatesPerTarget` come from the index with their distance, and are re-sorted by score (a
  * filter's iterative scan returns them in relaxed order) — the shape of the best hand-written query,
  * with nothing to union, deduplicate or score again. Same columns as recommendationSql.
+ *
+ * With a filter, the statement first counts the products passing it, up to `exactScanMaxRows`
+ * (FILTER_EXACT_SCAN_MAX_ROWS; an index-only count when the filter has a B-tree), and runs one of
+ * two branches by that count — the other is cut off by a one-time filter before it starts, so the
+ * choice costs no extra round trip: few rows are scored exactly through the filter's own index; more
+ * go to the HNSW iterative scan, which must visit about candidates ÷ selectivity graph nodes.
  */
-function singleTargetSql(plan: RecommendationPlan, space: SpacePlan, target: QueryTarget): Prisma.Sql {
+function singleTargetSql(
+  plan: RecommendationPlan,
+  space: SpacePlan,
+  target: QueryTarget,
+  exactScanMaxRows: number,
+): Prisma.Sql {
   const source = candidateSource(space);
   const value = targetValue(space, target);
-  const cte = isPoint(value)
-    ? sql`q0(latitude, longitude) AS (SELECT ${value.latitude}, ${value.longitude})`
-    : sql`q0(v) AS (SELECT ${value})`;
+  const ctes = [
+    isPoint(value)
+      ? sql`q0(latitude, longitude) AS (SELECT ${value.latitude}, ${value.longitude})`
+      : sql`q0(v) AS (SELECT ${value})`,
+  ];
   const q = queryRef(space, 0);
   const score = scoreSql(space, raw('c.d'));
+  const distance = distanceSql(space, source.value, q);
+  const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan)}`;
+  const nearest = sql`SELECT p.id, ${distance} AS d FROM ${source.from} WHERE ${where}
+                       ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${plan.candidatesPerTarget}`;
+  let candidates = nearest;
+  if (plan.filter) {
+    ctes.push(sql`filtered(n) AS (SELECT count(*) FROM (SELECT 1 FROM product p
+      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${exactScanMaxRows + 1}) AS f)`);
+    // Every filtered product scored, ordered by the exact distance (scores fall as distances grow);
+    // "+ 0" keeps the planner off the HNSW index for this branch.
+    candidates = sql`(SELECT p.id, ${distance} AS d FROM ${source.from}
+                       WHERE ${where} AND (SELECT n FROM filtered) <= ${exactScanMaxRows}
+                       ORDER BY ${distance} + 0 LIMIT ${plan.limit})
+                     UNION ALL
+                     (SELECT * FROM (${nearest}) AS i
+                       WHERE (SELECT n FROM filtered) > ${exactScanMaxRows})`;
+  }
   return sql`
-    WITH ${cte}
+    WITH ${Prisma.join(ctes, ', ')}
     SELECT ${PRODUCT_COLUMNS}, ${score} AS score, ARRAY[c.d::float8] AS distances,
            ARRAY[${score}::float8] AS similarities${examplesFound(plan, false)}
-      FROM (SELECT p.id, ${distanceSql(space, source.value, q)} AS d
-              FROM ${source.from}
-             WHERE ${source.present} ${filterToSql(plan.filter)} ${excluded(plan)}
-             ORDER BY ${orderingSql(space, source.value, q)}
-             LIMIT ${plan.candidatesPerTarget}) c
+      FROM (${candidates}) c
       JOIN product p ON p.id = c.id
      WHERE c.d IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND ${score} >= ${plan.minScore}::float8`}
      ORDER BY score DESC, p.id
