@@ -15,11 +15,10 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { serverPoolConfig } from '../src/db/database.js';
 import { PROJECT_ROOT } from '../src/paths.js';
-import { RARE_CATEGORY } from './catalogue.js';
 import { type LatencySummary, closedLoop } from './measure.js';
 import { CLIP_MODEL_ID, CNN_MODEL_ID, prepareBenchModels } from './onnx-models.js';
 import { graphqlLoad } from './query-bench.js';
-import { QUERY_CASES, type QueryCase, recallAtK } from './query-cases.js';
+import { FLOOR_SQL, type FloorName, QUERY_CASES, type QueryCase, recallAtK } from './query-cases.js';
 import { startService } from './service-process.js';
 
 const { values: options } = parseArgs({
@@ -40,50 +39,11 @@ const levels = options.concurrency.split(',').map(Number);
 const wanted = options.cases?.split(',');
 const cases = QUERY_CASES.filter((c) => !wanted || wanted.includes(c.id));
 
-const CNN = `e.embedding::halfvec(2048)`;
-const CLIP = `e.embedding::vector(512)`;
-const query = (model: string, type: string) =>
-  `(SELECT embedding::${type} FROM product_embedding WHERE product_id = $1::uuid AND model_id = '${model}')`;
-const COLUMNS = 'p.id::text, p.sku, p.name, p.category, p.price::float8';
+const MODELS = { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID };
 
-/** The best raw SQL for each single-space answer: the index order, k rows with the shown columns. */
-const singleFloor: Record<string, string> = {
-  attributes: `SELECT ${COLUMNS}, 1 - (p.attribute_vector <=> q.v) AS score
-                 FROM (SELECT attribute_vector AS v FROM product WHERE id = $1::uuid) q, LATERAL (
-                   SELECT * FROM product p WHERE p.id <> $1::uuid ORDER BY p.attribute_vector <=> q.v LIMIT 10) p`,
-  image: `SELECT ${COLUMNS}, 1 - d AS score FROM (
-            SELECT e.product_id, ${CNN} <=> ${query(CNN_MODEL_ID, 'halfvec(2048)')} AS d FROM product_embedding e
-             WHERE e.model_id = '${CNN_MODEL_ID}' AND e.product_id <> $1::uuid ORDER BY d LIMIT 10) n
-          JOIN product p ON p.id = n.product_id ORDER BY d`,
-  clip: `SELECT ${COLUMNS}, 1 - d AS score FROM (
-            SELECT e.product_id, ${CLIP} <=> ${query(CLIP_MODEL_ID, 'vector(512)')} AS d FROM product_embedding e
-             WHERE e.model_id = '${CLIP_MODEL_ID}' AND e.product_id <> $1::uuid ORDER BY d LIMIT 10) n
-          JOIN product p ON p.id = n.product_id ORDER BY d`,
-};
-
-/** The 1 % filter two ways: an HNSW iterative scan re-sorted, and an exact scan of the B-tree's rows. */
-const filteredFloors: Record<string, string> = {
-  'filtered hnsw': `SELECT * FROM (
-      SELECT ${COLUMNS}, 1 - (${CLIP} <=> q.v) AS score FROM (SELECT ${query(CLIP_MODEL_ID, 'vector(512)')} AS v) q,
-        LATERAL (SELECT e.* FROM product_embedding e JOIN product p ON p.id = e.product_id
-                  WHERE e.model_id = '${CLIP_MODEL_ID}' AND p.id <> $1::uuid AND p.category = ANY($2::text[])
-                  ORDER BY ${CLIP} <=> q.v LIMIT 40) e JOIN product p ON p.id = e.product_id) r
-     ORDER BY score DESC LIMIT 10`,
-  'filtered exact (B-tree)': `SELECT ${COLUMNS}, 1 - (${CLIP} <=> q.v) AS score
-       FROM (SELECT ${query(CLIP_MODEL_ID, 'vector(512)')} AS v) q,
-            product p JOIN product_embedding e ON e.product_id = p.id AND e.model_id = '${CLIP_MODEL_ID}'
-      WHERE p.category = ANY($2::text[]) AND p.id <> $1::uuid
-      ORDER BY (${CLIP} <=> q.v) + 0 LIMIT 10`,
-};
-
-async function sqlP50(
-  clients: pg.Client[],
-  text: string,
-  values: (id: string) => unknown[],
-  ids: string[],
-): Promise<LatencySummary> {
+async function sqlP50(clients: pg.Client[], name: FloorName, ids: string[]): Promise<LatencySummary> {
   return closedLoop(clients.length, seconds, 1, async (worker, iteration) => {
-    await clients[worker]!.query(text, values(ids[iteration % ids.length]!));
+    await clients[worker]!.query(FLOOR_SQL[name](ids[iteration % ids.length]!, MODELS));
   });
 }
 
@@ -113,12 +73,8 @@ async function main(): Promise<void> {
   // Floors at each concurrency.
   for (const c of levels) {
     const use = clients.slice(0, c);
-    for (const [name, text] of Object.entries(singleFloor)) {
-      const result = await sqlP50(use, text, (id) => [id], ids);
-      print({ floor: name, c, p50: result.p50Ms, qps: result.throughputPerSec });
-    }
-    for (const [name, text] of Object.entries(filteredFloors)) {
-      const result = await sqlP50(use, text, (id) => [id, [RARE_CATEGORY]], ids);
+    for (const name of Object.keys(FLOOR_SQL) as FloorName[]) {
+      const result = await sqlP50(use, name, ids);
       print({ floor: name, c, p50: result.p50Ms, qps: result.throughputPerSec });
     }
   }
@@ -129,11 +85,10 @@ async function main(): Promise<void> {
   );
   const exact = new Map<string, Map<string, Awaited<ReturnType<typeof exactAnswer>>>>();
   const exactAnswer = async (item: QueryCase, id: string) =>
-    (
-      await clients[0]!.query<{ id: string; score: number }>(
-        item.exactSql(id, { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID }),
-      )
-    ).rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+    (await clients[0]!.query<{ id: string; score: number }>(item.exactSql(id, MODELS))).rows.map((row) => ({
+      id: row.id,
+      score: Number(row.score),
+    }));
   for (const item of cases) {
     const answers = new Map<string, Awaited<ReturnType<typeof exactAnswer>>>();
     for (const id of ids.slice(0, 16)) answers.set(id, await exactAnswer(item, id));

@@ -185,9 +185,75 @@ tied with the exact 10th as a hit). One category, \`limited-edition\`, holds exa
       yes(item.returnedK === item.requestedK),
     ]);
   }
+  // Issue 14's targets: against the best raw SQL for the same answer (query-cases.ts FLOOR_SQL).
+  for (const item of serverCases.filter((q) => q.available)) {
+    const one = item.concurrency['1'];
+    if (item.graphqlP50Ms === null || item.sqlP50Ms === null) continue;
+    const fixed = item.graphqlP50Ms - item.sqlP50Ms;
+    targetRows.push([
+      `fixed cost per request (GraphQL p50 − SQL p50 of its statements, c=1) ≤ 1 ms — ${item.case}, ${sizeName(item.catalogueSize)}`,
+      `${ms(fixed)} ms`,
+      yes(fixed <= 1),
+    ]);
+    const floor = item.floorP50Ms ?? one?.floor?.p50Ms ?? null;
+    if (floor !== null && (item.case === 'weighted-3-space' || item.case.startsWith('filtered'))) {
+      const target = 1.2 * floor + 1;
+      const parts = Object.entries(item.floorParts ?? {})
+        .map(([name, p50]) => `${name} ${ms(p50)}`)
+        .join(item.case === 'weighted-3-space' ? ' + ' : ', min of ');
+      targetRows.push([
+        `GraphQL p50 ≤ 1.2 × floor + 1 ms — ${item.case}, ${sizeName(item.catalogueSize)} (floor: ${parts} ms)`,
+        `${ms(item.graphqlP50Ms)} ms vs ${ms(target)} ms`,
+        yes(item.graphqlP50Ms <= target),
+      ]);
+    }
+    if (item.case === 'weighted-3-space') {
+      targetRows.push([
+        `recall@10 ≥ 0.99 against the exact weighted answer — ${item.case}, ${sizeName(item.catalogueSize)}`,
+        `${ms(item.recallAt10, 3)} (worst query ${ms(item.recallAt10Min, 2)})`,
+        yes((item.recallAt10 ?? 0) >= 0.99),
+      ]);
+    }
+  }
+  for (const item of serverCases.filter((q) => q.available)) {
+    const many = item.concurrency['16'];
+    if (!many?.throughputRatio || !many.floor || !many.graphql) continue;
+    targetRows.push([
+      `throughput at c=16, GraphQL req/s ÷ floor q/s ≥ 0.8 — ${item.case}, ${sizeName(item.catalogueSize)}`,
+      `${many.graphql.throughputPerSec.toFixed(0)} / ${many.floor.throughputPerSec.toFixed(0)} = ${many.throughputRatio.toFixed(2)}`,
+      yes(many.throughputRatio >= 0.8),
+    ]);
+  }
+  targetRows.push([
+    '`recommendations` with two liked, one unliked, ATTRIBUTES+TAGS, diversity 0.3 and explanations ≤ 2 × without, 2.5k',
+    'not measured: no such case in the suite yet',
+    '—',
+  ]);
+  {
+    const image = (database: string) =>
+      results.queries.find(
+        (q) =>
+          q.available && q.case === 'similar-image' && q.database === database && q.catalogueSize === 10_000,
+      );
+    const embedded = image('embedded');
+    const server = image('server');
+    targetRows.push(
+      embedded?.graphqlP50Ms != null && server?.graphqlP50Ms != null
+        ? [
+            'embedded PGlite ≤ 3 × server, `similarProducts` IMAGE, 10k, c=1',
+            `${ms(embedded.graphqlP50Ms)} vs ${ms(server.graphqlP50Ms)} ms = ${(embedded.graphqlP50Ms / server.graphqlP50Ms).toFixed(1)}×`,
+            yes(embedded.graphqlP50Ms <= 3 * server.graphqlP50Ms),
+          ]
+        : [
+            'embedded PGlite ≤ 3 × server, `similarProducts` IMAGE, 10k, c=1',
+            'not measured in this run (PGlite at 10k only in the full run)',
+            '—',
+          ],
+    );
+  }
   if (ingest) {
     targetRows.push([
-      'ingest ≥ 0.8 × model limit',
+      'ingest ≥ 0.9 × model limit',
       `${ingest.pipelineItemsPerSec.toFixed(2)} / ${ingest.modelItemsPerSec.toFixed(2)} products/s = ${ingest.ratio.toFixed(2)}`,
       yes(ingest.targetMet),
     ]);
@@ -368,7 +434,7 @@ ${table(
 )}
 
 pipelineItemsPerSec ${ingest.pipelineItemsPerSec.toFixed(2)}, modelItemsPerSec ${ingest.modelItemsPerSec.toFixed(2)}: ratio
-**${ingest.ratio.toFixed(2)}** (target ≥ 0.8: ${yes(ingest.targetMet)}). Model limit per image: CNN ${limit.cnnMsPerImage.toFixed(0)} ms,
+**${ingest.ratio.toFixed(2)}** (target ≥ 0.9: ${yes(ingest.targetMet)}). Model limit per image: CNN ${limit.cnnMsPerImage.toFixed(0)} ms,
 CLIP vision ${limit.clipMsPerImage.toFixed(0)} ms. The first request after start took ${ingest.firstRequestSeconds.toFixed(1)} s (it loads,
 verifies and opens both models).
 
@@ -382,7 +448,7 @@ preprocessing ${limit.cnnPreprocessMsPerImage.toFixed(1)} ms, CLIP preprocessing
 
 What dominates: inference, ${profile ? `${((inference / perProduct) * 100).toFixed(0)} %` : '—'} of the pipeline's wall time. ${
       ingest.targetMet
-        ? `The pipeline is within 0.8 of the model limit over HTTP with ${ingest.runs.find((run) => run.itemsPerSec === ingest.pipelineItemsPerSec)?.inFlight ?? 1} request(s) in flight: a second request's decoding and SQL overlap the first one's inference. Caveat: the limit and the HTTP runs are measured minutes apart on a shared machine (the limit varied 8–10 products/s between runs), so the ratio carries that noise; the in-process profile, where everything is measured in the same seconds, puts inference at the share of wall time shown above, which is the pipeline/limit ratio of one request at a time.`
+        ? `The pipeline is within 0.9 of the model limit over HTTP with ${ingest.runs.find((run) => run.itemsPerSec === ingest.pipelineItemsPerSec)?.inFlight ?? 1} request(s) in flight: a second request's decoding and SQL overlap the first one's inference. Caveat: the limit and the HTTP runs are measured minutes apart on a shared machine (the limit varied 8–10 products/s between runs), so the ratio carries that noise; the in-process profile, where everything is measured in the same seconds, puts inference at the share of wall time shown above, which is the pipeline/limit ratio of one request at a time.`
         : `The gap to the limit is the work that runs **between** inference calls rather than beside them: the service handles a request strictly in sequence — decode and canonicalise all photos, then preprocess for the CNN, run it, then preprocess for CLIP, run it, then write — so every millisecond of sharp, JSON/base64 and SQL adds to the time per product while onnxruntime waits, and between requests the models idle while the next body is parsed and decoded. See "Service changes from this benchmark" below.`
     }`);
   }
