@@ -3,7 +3,12 @@
 // with rows as arrays (no Prisma raw-query mapping per row and column); the rest through Prisma.
 import { type Database } from '../db/database.js';
 import { type PrismaClient } from '../generated/prisma/client.js';
-import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
+import {
+  PRODUCT_COLUMNS,
+  PRODUCT_FIELDS,
+  type ProductSqlRow,
+  rowToRecord,
+} from '../catalogue/product.sql.js';
 import { vectorLiteral } from '../db/vector-sql.js';
 import { type ProductRecord } from '../catalogue/product.domain.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
@@ -42,25 +47,6 @@ export interface Attempt {
   readonly examplesFound: number | null;
   readonly spacesPresent: readonly boolean[] | null;
 }
-
-/** The positions of the columns recommendationSql selects after PRODUCT_COLUMNS. */
-const PRODUCT_FIELDS = [
-  'id',
-  'sku',
-  'name',
-  'description',
-  'category',
-  'price',
-  'currency',
-  'imageUrl',
-  'inStock',
-  'tags',
-  'latitude',
-  'longitude',
-  'attributeScores',
-  'createdAt',
-  'updatedAt',
-] as const satisfies ReadonlyArray<keyof ProductSqlRow>;
 
 export class RecommendationRepository {
   private readonly prisma: PrismaClient;

@@ -5,7 +5,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
-import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
+import { PRODUCT_COLUMNS, PRODUCT_FIELDS } from '../catalogue/product.sql.js';
 import {
   DistanceMetric,
   EmbeddingSpace,
@@ -314,14 +314,16 @@ export function recommendationSql(
     -- Materialised so each candidate's distances are computed once: inlined, every reference to a
     -- similarity (score, weights, filter, sort key, output) would detoast and compare the vectors again.
     scored AS MATERIALIZED (
-      SELECT p.id,
+      SELECT ${PRODUCT_COLUMNS}, p.id AS uid,
              ${Prisma.join(
                perSpace.map(
                  (s, i) => sql`${s.distance} AS ${raw(`d${i}`)}, ${s.similarity} AS ${raw(`s${i}`)}`,
                ),
                ', ',
              )}
-        FROM candidates c JOIN product p ON p.id = c.id
+        -- A few hundred candidates: each product fetched by its key (OFFSET 0 keeps the planner from
+        -- hashing the whole product table for them, twice, as it did before).
+        FROM candidates c CROSS JOIN LATERAL (SELECT * FROM product WHERE id = c.id OFFSET 0) p
         ${Prisma.join(
           plan.spaces.map((space, index) => embeddingJoin(space, index)),
           ' ',
@@ -334,7 +336,7 @@ export function recommendationSql(
     combined AS (
       SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM scored
     )
-    SELECT ${PRODUCT_COLUMNS}, c.score,
+    SELECT ${raw(PRODUCT_FIELDS.map((field) => `c."${field}"`).join(', '))}, c.score,
            ARRAY[${Prisma.join(
              plan.spaces.map((_, i) => sql`c.${raw(`d${i}`)}::float8`),
              ', ',
@@ -343,9 +345,9 @@ export function recommendationSql(
              plan.spaces.map((_, i) => sql`c.${raw(`s${i}`)}::float8`),
              ', ',
            )}] AS similarities${examplesFound(plan, best)}
-      FROM combined c JOIN product p ON p.id = c.id
+      FROM combined c
      WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
-     ORDER BY c.score DESC, p.id
+     ORDER BY c.score DESC, c.uid
      LIMIT ${plan.limit}`;
   return statement;
 }
