@@ -4,7 +4,9 @@
 // same samples, next to the floors (the best raw SQL for the same answer, through plain `pg`).
 //
 //   npx tsx bench/near-floor.ts --url postgresql://…/bench_q10k [--root /path/a --root /path/b]
-//        [--seconds 3] [--concurrency 1,16] [--cases similar-attributes,weighted-3-space]
+//        [--seconds 3] [--rounds 3] [--concurrency 1,16] [--cases similar-attributes,weighted-3-space]
+//
+// Each figure is the median over the rounds; the checkouts take turns within every round.
 //
 // The catalogue comes from `npm run bench` (it keeps none) or bench/databases.ts's
 // prepareServerCatalogue; the models from bench/.cache (prepareBenchModels).
@@ -29,6 +31,7 @@ const { values: options } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     cases: { type: 'string' },
     samples: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 if (!options.url) throw new Error('--url of a prepared bench catalogue is required');
@@ -95,19 +98,26 @@ async function main(): Promise<void> {
     exact.set(item.id, answers);
   }
 
-  for (const root of roots) {
-    const service = await startService({
-      root,
-      port: 4731,
-      databaseUrl: url,
-      modelsDir: models.modelsDir,
-      manifestPath: models.manifestPath,
-      imageModel: CNN_MODEL_ID,
-      clipModel: CLIP_MODEL_ID,
-    });
-    try {
+  // Every checkout's service runs at once (idle ones cost nothing), and the measurements alternate
+  // between them round by round, so a neighbour's load on this shared machine falls on all alike.
+  const services = [];
+  for (const [index, root] of roots.entries()) {
+    services.push(
+      await startService({
+        root,
+        port: 4731 + index,
+        databaseUrl: url,
+        modelsDir: models.modelsDir,
+        manifestPath: models.manifestPath,
+        imageModel: CNN_MODEL_ID,
+        clipModel: CLIP_MODEL_ID,
+      }),
+    );
+  }
+  try {
+    const recalls = new Map<string, { recall: number; worst: number }>();
+    for (const [index, service] of services.entries()) {
       for (const item of cases) {
-        const bodies = ids.map((id) => JSON.stringify({ query: item.query, variables: item.variables(id) }));
         let recall = 0;
         let worst = 1;
         for (const [id, answer] of exact.get(item.id)!) {
@@ -121,22 +131,40 @@ async function main(): Promise<void> {
           recall += value / exact.get(item.id)!.size;
           worst = Math.min(worst, value);
         }
+        recalls.set(`${index}|${item.id}`, { recall: Number(recall.toFixed(3)), worst });
+      }
+    }
+    const latencies = new Map<string, number[]>();
+    for (let round = 0; round < Number(options.rounds); round++) {
+      for (const item of cases) {
+        const bodies = ids.map((id) => JSON.stringify({ query: item.query, variables: item.variables(id) }));
         for (const c of levels) {
-          const result = await graphqlLoad(service.url, bodies, c, seconds, 1);
+          for (const [index, service] of services.entries()) {
+            const result = await graphqlLoad(service.url, bodies, c, seconds, 1);
+            const key = `${index}|${item.id}|${c}`;
+            latencies.set(key, [...(latencies.get(key) ?? []), result.p50Ms, result.throughputPerSec]);
+          }
+        }
+      }
+    }
+    const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1]!;
+    for (const item of cases) {
+      for (const c of levels) {
+        for (const [index, root] of roots.entries()) {
+          const values = latencies.get(`${index}|${item.id}|${c}`)!;
           print({
             root,
             case: item.id,
             c,
-            p50: result.p50Ms,
-            reqs: result.throughputPerSec,
-            recall: Number(recall.toFixed(3)),
-            worst,
+            p50: median(values.filter((_, i) => i % 2 === 0)),
+            reqs: median(values.filter((_, i) => i % 2 === 1)),
+            ...recalls.get(`${index}|${item.id}`),
           });
         }
       }
-    } finally {
-      await service.stop();
     }
+  } finally {
+    for (const service of services) await service.stop();
   }
   await Promise.all(clients.map((client) => client.end()));
 }
