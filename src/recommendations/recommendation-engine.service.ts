@@ -43,10 +43,9 @@ export class RecommendationEngine {
         // scan iterative, whose relaxed order needs more candidates for full recall (BENCHMARKS.md).
         // Several spaces or examples: more candidates per space, since the best combined products
         // need not be the best in any single space; each one is then scored exactly in every space.
-        // Three weighted spaces at 10k (bench, 40 queries): recall@10 0.863 with 10 per space, 0.995
-        // with 20, 1.000 with 30, 40 or 100; the statement's cost grows with them (about 9, 13, 26 ms
-        // for 30, 40, 100 on this machine).
-        candidatesPerTarget: simple ? (filter ? Math.max(pool * 4, 40) : pool) : Math.max(pool * 3, 30),
+        // Three weighted spaces (bench, 40 queries, recall@10 against the exact weighted answer):
+        // 30 per space gave 1.000 at 10k but 0.910 at 100k; 50: 0.988; 75 and 100: 1.000 at both.
+        candidatesPerTarget: simple ? (filter ? Math.max(pool * 4, 40) : pool) : Math.max(pool * 4, 100),
         minScore: valid.minScore,
       };
     };
