@@ -84,10 +84,13 @@ export const FLOOR_SQL = {
      ORDER BY score DESC LIMIT ${K}`,
     values: [productId, [RARE_CATEGORY]],
   }),
+  // The filtered rows from the category B-tree drive, each embedding fetched by key (OFFSET 0 keeps
+  // the planner from hashing every embedding of the model instead).
   'filtered exact scan (B-tree)': (productId: string, models: CaseModels): SqlStatement => ({
     text: `SELECT ${COLUMNS}, 1 - (${embedding(CLIP_TYPE)} <=> q.v) AS score
-             FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q,
-                  product p JOIN product_embedding e ON e.product_id = p.id AND e.model_id = '${models.clipModelId}'
+             FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q, product p
+             CROSS JOIN LATERAL (SELECT * FROM product_embedding e
+                                  WHERE e.product_id = p.id AND e.model_id = '${models.clipModelId}' OFFSET 0) e
             WHERE p.category = ANY($2::text[]) AND p.id <> $1::uuid
             ORDER BY (${embedding(CLIP_TYPE)} <=> q.v) + 0 LIMIT ${K}`,
     values: [productId, [RARE_CATEGORY]],

@@ -680,10 +680,9 @@ half the floor plus 1 ms.`
 item, \`writev\`, is time inside the kernel's socket writes (the HTTP response and the query to Postgres; expensive on
 this virtual machine's loopback), which no code change removes except writing less often. The rest is spread over
 Apollo/graphql (parse, validate, execute, the complexity plugin), Prisma's raw-query path (parameter mapping, row decoding)
-and Node's HTTP stack, with no single hot spot. Candidates, in order of measured share: send the hot vector statement
-through \`database.pool\` with \`rowMode: 'array'\` instead of \`$queryRaw\` (skips Prisma's query interpreter for the one
-statement that matters), and fold the product/space look-up (\`spacesOf\`, one extra round trip per request: "all
-statements" − "SQL floor" above) into the vector statement. ${missedOverhead}`,
+and Node's HTTP stack, with no single hot spot. Applied since (issue 14, "Service changes" below): the recommendation
+statement goes through \`database.pool\` with \`rowMode: 'array'\` instead of \`$queryRaw\`, and liked-product requests
+fold the product/space look-up into the vector statement (one round trip). ${missedOverhead}`,
     );
   }
   return `## Service changes from this benchmark
@@ -711,6 +710,34 @@ After the second run (2026-11-28 18:44 UTC, with the changes above):
   Whole clusters were badly linked into the graph, which a larger ef_search only partly makes up for (64 at
   ef_search 200: 0.990, 2 at 0). Builds took 33.7 s, 55.3 s and 92.8 s: 128 costs 1.6× the build time, 200 2.8×.
   In this run every case's recall@10 is 1.000 at the defaults (section 2).
+
+After the 2026-11-29 run (issue 14). Measured with \`npx tsx bench/near-floor.ts\` on catalogues of this suite's generator
+(10k and 100k, server): every checkout's service up at once, measurements alternating between them round by round,
+medians of 3 rounds; GraphQL p50 at c=1 and req/s at c=16 over HTTP, recall@10 on 16 queries against the exact answer
+(1.000 in every row below). Before → after, in the same run:
+
+- **One round trip, no Prisma on the hot path, the floor's shape for one space.** Liked-product-only requests are
+  planned without the \`spacesOf\` look-up (the statement counts the examples and reports per space whether one has a
+  value; anything short falls back to the planned path), the statement goes to the pg pool with \`rowMode: 'array'\`,
+  and one space with one example gets a statement of the hand-written floor's shape (planning 0.7 → 0.3 ms). 10k:
+  \`similarProducts\` ATTRIBUTES 2.72 → 1.60 ms (c=16: 571 → 912 req/s), IMAGE 6.69 → 4.69 ms (244 → 341), CLIP
+  3.72 → 2.71 ms (354 → 550), 1 % filter 3.79 → 2.51 ms (330 → 557); 100k: ATTRIBUTES 2.22 → 1.47 ms (535 → 728),
+  IMAGE 4.97 → 3.00 ms (332 → 542), CLIP 4.63 → 2.70 ms (304 → 460).
+- **Three weighted spaces: distances computed once per candidate, products fetched by key.** \`scored AS MATERIALIZED\`
+  (inlined, every reference to a similarity detoasted and compared the vectors again) and the product rows fetched per
+  candidate inside it instead of two hash joins against a sequential scan of \`product\`. 100k: 38.4 → 27.4 ms (c=16:
+  30 → 46 req/s), recall@10 1.000. 30 candidates per space instead of 100 gave 13.5 ms at 10k with recall 1.000 there,
+  but 0.910 at 100k (50: 0.988; 75 and 100: 1.000; 40 queries), so the service keeps max(4k, 100).
+- **Filtered single-space queries choose their plan from the filter's size.** The statement counts the products
+  passing the filter up to \`FILTER_EXACT_SCAN_MAX_ROWS\` (2000) and runs either an exact scan of them — the filtered rows
+  from their B-tree drive, each embedding fetched by key — or the HNSW iterative scan; a one-time filter skips the other
+  branch, so there is no extra round trip. 1 % filter at 100k: 24.5 → 12.1 ms (c=16: 97 → 138 req/s); the planner
+  had hashed all 100k embeddings of the model for the 1 000 filtered products.
+- **Not applied: vectors stored in line.** \`SET STORAGE PLAIN\` cannot hold the 2048-d CNN vectors (8 196 bytes) that
+  share the \`embedding\` column (rows are limited to 8 160). \`toast_tuple_target = 8160\` keeps the 512-d CLIP rows in
+  line while CNN rows still go to TOAST; on a 10k copy with the CLIP rows rewritten, the CLIP floor went 2.49 → 2.10 ms
+  and an exact CLIP scan of 10k rows 24.4 → 7.5 ms, but with the heap's new statistics the planner stopped using the
+  image index in the three-space statement (39 → 365 ms). Worth doing together with a guard on that plan; not done.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
