@@ -39,7 +39,64 @@ export interface QueryCase {
    * against the repository's own exact path on a few samples before it is used for recall.
    */
   exactSql(productId: string, models: CaseModels): SqlStatement;
+  /**
+   * The case's floor, the best raw SQL for the same answer (issue 14): the sum of the named
+   * statements' p50 (three spaces: each space's own best query) or the smaller (a filter: the HNSW
+   * iterative scan or the exact scan of the filtered rows).
+   */
+  readonly floor: { readonly combine: 'sum' | 'min'; readonly parts: readonly FloorName[] };
 }
+
+const COLUMNS = 'p.id::text, p.sku, p.name, p.category, p.price::float8';
+const embedding = (type: string) => `e.embedding::${type}`;
+const nearestEmbeddings = (type: string, model: string, k: number) =>
+  `SELECT ${COLUMNS}, 1 - d AS score FROM (
+     SELECT e.product_id, ${embedding(type)} <=> ${embeddingQuery(type, `'${model}'`)} AS d FROM product_embedding e
+      WHERE e.model_id = '${model}' AND e.product_id <> $1::uuid ORDER BY d LIMIT ${k}) n
+   JOIN product p ON p.id = n.product_id ORDER BY d`;
+
+/**
+ * Hand-written floors, with the product columns a storefront shows: each single space's index
+ * order, and the 1 % filter both ways (HNSW iterative scan re-sorted; exact scan of the B-tree's rows).
+ */
+export const FLOOR_SQL = {
+  'attributes index': (productId: string): SqlStatement => ({
+    text: `SELECT ${COLUMNS}, 1 - (p.attribute_vector <=> q.v) AS score
+             FROM (SELECT attribute_vector AS v FROM product WHERE id = $1::uuid) q, LATERAL (
+               SELECT * FROM product p WHERE p.id <> $1::uuid ORDER BY p.attribute_vector <=> q.v LIMIT ${K}) p`,
+    values: [productId],
+  }),
+  'image index': (productId: string, models: CaseModels): SqlStatement => ({
+    text: nearestEmbeddings(CNN_TYPE, models.cnnModelId, K),
+    values: [productId],
+  }),
+  'CLIP index': (productId: string, models: CaseModels): SqlStatement => ({
+    text: nearestEmbeddings(CLIP_TYPE, models.clipModelId, K),
+    values: [productId],
+  }),
+  'filtered HNSW iterative scan': (productId: string, models: CaseModels): SqlStatement => ({
+    text: `SELECT * FROM (
+      SELECT ${COLUMNS}, 1 - (${embedding(CLIP_TYPE)} <=> q.v) AS score
+        FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q,
+        LATERAL (SELECT e.* FROM product_embedding e JOIN product p ON p.id = e.product_id
+                  WHERE e.model_id = '${models.clipModelId}' AND p.id <> $1::uuid AND p.category = ANY($2::text[])
+                  ORDER BY ${embedding(CLIP_TYPE)} <=> q.v LIMIT ${4 * K}) e JOIN product p ON p.id = e.product_id) r
+     ORDER BY score DESC LIMIT ${K}`,
+    values: [productId, [RARE_CATEGORY]],
+  }),
+  // The filtered rows from the category B-tree drive, each embedding fetched by key (OFFSET 0 keeps
+  // the planner from hashing every embedding of the model instead).
+  'filtered exact scan (B-tree)': (productId: string, models: CaseModels): SqlStatement => ({
+    text: `SELECT ${COLUMNS}, 1 - (${embedding(CLIP_TYPE)} <=> q.v) AS score
+             FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q, product p
+             CROSS JOIN LATERAL (SELECT * FROM product_embedding e
+                                  WHERE e.product_id = p.id AND e.model_id = '${models.clipModelId}' OFFSET 0) e
+            WHERE p.category = ANY($2::text[]) AND p.id <> $1::uuid
+            ORDER BY (${embedding(CLIP_TYPE)} <=> q.v) + 0 LIMIT ${K}`,
+    values: [productId, [RARE_CATEGORY]],
+  }),
+};
+export type FloorName = keyof typeof FLOOR_SQL;
 
 const ATTRIBUTE_QUERY = '(SELECT attribute_vector FROM product WHERE id = $1::uuid)';
 const embeddingQuery = (type: string, modelParameter: string): string =>
@@ -72,6 +129,10 @@ const similar = (space: 'ATTRIBUTES' | 'IMAGE' | 'CLIP', title: string): QueryCa
   }`,
   variables: (productId) => ({ productId, k: K, space }),
   results: listOf('similarProducts'),
+  floor: {
+    combine: 'sum',
+    parts: [space === 'ATTRIBUTES' ? 'attributes index' : space === 'IMAGE' ? 'image index' : 'CLIP index'],
+  },
   exactSql: (productId, models) => {
     if (space === 'ATTRIBUTES') {
       return {
@@ -110,6 +171,7 @@ export const QUERY_CASES: readonly QueryCase[] = [
     }),
     results: listOf('recommendations'),
     filterCategory: RARE_CATEGORY,
+    floor: { combine: 'min', parts: ['filtered HNSW iterative scan', 'filtered exact scan (B-tree)'] },
     exactSql: (productId, models) => ({
       text: `SELECT e.product_id::text AS id, 1 - (e.embedding::${CLIP_TYPE} <=> ${embeddingQuery(CLIP_TYPE, '$2')}) AS score
                FROM product_embedding e JOIN product p ON p.id = e.product_id
@@ -136,6 +198,7 @@ export const QUERY_CASES: readonly QueryCase[] = [
       },
     }),
     results: listOf('recommendations'),
+    floor: { combine: 'sum', parts: ['attributes index', 'image index', 'CLIP index'] },
     // Every product here has all three spaces, so the renormalised weighted mean is the plain one.
     exactSql: (productId, models) => ({
       text: `SELECT p.id::text AS id,

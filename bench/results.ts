@@ -33,9 +33,23 @@ export interface QueryCaseResult {
   /** 1.5 × sqlP50Ms + 1 ms. */
   readonly targetP50Ms: number | null;
   readonly targetMet: boolean | null;
+  /**
+   * The best raw SQL for the same answer (query-cases.ts FLOOR_SQL, server only), at concurrency 1:
+   * its p50, and each part's p50 (summed for several spaces, the smaller for a filter's two plans).
+   */
+  readonly floorP50Ms?: number | null;
+  readonly floorParts?: Record<string, number>;
   readonly concurrency: Record<
     string,
-    { graphql: LatencySummary | null; sql: LatencySummary; sqlAll: LatencySummary }
+    {
+      graphql: LatencySummary | null;
+      sql: LatencySummary;
+      sqlAll: LatencySummary;
+      /** The floor at this concurrency (p50 and q/s as combined from its parts). */
+      floor?: { p50Ms: number; throughputPerSec: number };
+      /** GraphQL req/s ÷ floor q/s. */
+      throughputRatio?: number;
+    }
   >;
   readonly statementsPerRequest: number | null;
   readonly transactionStatements: number | null;

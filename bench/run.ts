@@ -35,7 +35,14 @@ import {
   warmIngest,
   writeSessionVariantPreload,
 } from './ingest.js';
-import { type LatencySummary, type UsageWindow, machineFacts, rssBytes, sampleUsage } from './measure.js';
+import {
+  type LatencySummary,
+  type UsageWindow,
+  closedLoop,
+  machineFacts,
+  rssBytes,
+  sampleUsage,
+} from './measure.js';
 import { CLIP_MODEL_ID, CNN_MODEL_ID, type BenchModels, prepareBenchModels } from './onnx-models.js';
 import {
   type PreparedCase,
@@ -49,7 +56,7 @@ import {
   sqlLoad,
   verifySamples,
 } from './query-bench.js';
-import { QUERY_CASES, ROOT_FIELDS_QUERY, rootFieldNames } from './query-cases.js';
+import { FLOOR_SQL, QUERY_CASES, ROOT_FIELDS_QUERY, rootFieldNames } from './query-cases.js';
 import { renderReport } from './report.js';
 import { type BenchResults, type DatabaseKindName, type QueryCaseResult } from './results.js';
 import { ADMIN_KEY, ANALYST_KEY, type ServiceProcess, startService } from './service-process.js';
@@ -296,7 +303,21 @@ async function measureCases(
         settings.seconds,
         settings.warmup,
       );
-      concurrency[String(connections)] = { graphql, sql, sqlAll };
+      const floor = database === 'server' ? await floorLoad(connector, item, connections) : null;
+      concurrency[String(connections)] = {
+        graphql,
+        sql,
+        sqlAll,
+        ...(floor
+          ? {
+              floor: floor.combined,
+              throughputRatio: Number(
+                (graphql.throughputPerSec / floor.combined.throughputPerSec).toFixed(3),
+              ),
+            }
+          : {}),
+      };
+      if (floor && connections === 1) floorParts.set(item.definition.id, floor.parts);
       if (connections === 1 && !(sql.p50Ms <= 3 * graphql.p50Ms)) {
         const note = `${item.definition.id} (${sizeName(size)}): the SQL floor (${sql.p50Ms} ms) is far slower than GraphQL (${graphql.p50Ms} ms); running indexes: ${await activeIndexBuilds(url)}`;
         log(`  WARNING ${note}`);
@@ -307,8 +328,10 @@ async function measureCases(
           `SQL p50 ${sql.p50Ms.toFixed(2)} ms (${sql.throughputPerSec.toFixed(0)}/s), all statements p50 ${sqlAll.p50Ms.toFixed(2)} ms`,
       );
     }
+    const parts = floorParts.get(item.definition.id);
     results.push({
       ...measuredCase(item, database, size, concurrency),
+      ...(parts ? { floorP50Ms: concurrency['1']?.floor?.p50Ms ?? null, floorParts: parts } : {}),
       repositoryExactMs: item.repositoryExactMs,
       verifiedSamples: verified,
       efSearchSweep: sweep,
@@ -316,6 +339,49 @@ async function measureCases(
     });
   }
   return results;
+}
+
+const floorParts = new Map<string, Record<string, number>>();
+
+/**
+ * The case's floor (query-cases.ts FLOOR_SQL) through plain `pg` at `connections`: each part in a
+ * closed loop over the samples' products, combined as the case says (several spaces: p50s summed,
+ * q/s as one request running every part; a filter's two plans: the faster one).
+ */
+async function floorLoad(
+  connector: SqlConnector,
+  item: PreparedCase,
+  connections: number,
+): Promise<{ combined: { p50Ms: number; throughputPerSec: number }; parts: Record<string, number> }> {
+  const models = { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID };
+  const measured: Array<[string, LatencySummary]> = [];
+  for (const name of item.definition.floor.parts) {
+    const { use, close } = await connector.open(connections);
+    try {
+      const summary = await closedLoop(connections, settings.seconds, settings.warmup, async (worker, i) => {
+        const statement = FLOOR_SQL[name](item.samples[i % item.samples.length]!.productId, models);
+        await use(worker, (client) => client.query(statement.text, statement.values));
+      });
+      measured.push([name, summary]);
+    } finally {
+      await close();
+    }
+  }
+  const parts = Object.fromEntries(measured.map(([name, summary]) => [name, summary.p50Ms]));
+  const round = (value: number): number => Number(value.toFixed(3));
+  if (item.definition.floor.combine === 'min') {
+    const [, best] = measured.reduce((a, b) => (b[1].p50Ms < a[1].p50Ms ? b : a));
+    return { combined: { p50Ms: best.p50Ms, throughputPerSec: best.throughputPerSec }, parts };
+  }
+  return {
+    combined: {
+      p50Ms: round(measured.reduce((sum, [, summary]) => sum + summary.p50Ms, 0)),
+      throughputPerSec: round(
+        1 / measured.reduce((sum, [, summary]) => sum + 1 / summary.throughputPerSec, 0),
+      ),
+    },
+    parts,
+  };
 }
 
 /** A measured case's result; the target compares GraphQL and SQL p50 at concurrency 1. */
@@ -690,7 +756,7 @@ async function main(): Promise<void> {
         results.ingest.modelLimit = limit;
         results.ingest.modelItemsPerSec = limit.itemsPerSec;
         results.ingest.ratio = results.ingest.pipelineItemsPerSec / limit.itemsPerSec;
-        results.ingest.targetMet = results.ingest.ratio >= 0.8;
+        results.ingest.targetMet = results.ingest.ratio >= 0.9;
       }
       if (size >= 100_000) {
         await dropBenchDatabase(baseUrl, name);

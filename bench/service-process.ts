@@ -30,6 +30,8 @@ export interface ServiceOptions {
   readonly imageModel: string;
   readonly clipModel: string;
   readonly extraEnv?: Record<string, string>;
+  /** A built checkout of the service to start (its dist/), for before/after runs; this one by default. */
+  readonly root?: string;
   /** Node options before the script, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
 }
@@ -59,9 +61,9 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(PROJECT_ROOT, 'dist/src/main.js')],
+    [...(options.nodeArgs ?? []), join(options.root ?? PROJECT_ROOT, 'dist/src/main.js')],
     {
-      cwd: PROJECT_ROOT,
+      cwd: options.root ?? PROJECT_ROOT,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     },

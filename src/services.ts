@@ -167,8 +167,9 @@ export async function createServices(database: Database, config: Config, logger:
     media,
   );
   // Public read queries may run on a read replica (DATABASE_READ_URLS); everything else on the primary.
-  const recommendationRepository = new RecommendationRepository(database.reads.prisma, {
+  const recommendationRepository = new RecommendationRepository(database.reads, {
     exact: config.search.exact,
+    exactScanMaxRows: config.search.exactScanMaxRows,
   });
   const engine = new RecommendationEngine(
     recommendationRepository,

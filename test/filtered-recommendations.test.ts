@@ -146,9 +146,10 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
   });
 
   it.each([
-    ['iterative index scans alone find k', 20_000, [false]],
-    ['with scans capped at 100 tuples, the exact fallback answers', 100, [false, true]],
-  ] as const)('%s', async (_name, maxScanTuples, expectedRuns) => {
+    ['iterative index scans alone find k', 20_000, 0, [false]],
+    ['with scans capped at 100 tuples, the exact fallback answers', 100, 0, [false, true]],
+    ['a filter passing few products is scanned exactly in the first statement', 100, 1000, [false]],
+  ] as const)('%s', async (_name, maxScanTuples, exactScanMaxRows, expectedRuns) => {
     const exactRuns: boolean[] = [];
     class CountingRepository extends RecommendationRepository {
       protected override run(plan: RecommendationPlan, exact: boolean) {
@@ -167,7 +168,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     ];
     const session = await sessionWith(t.db, settings);
     const services = t.app.services;
-    const repository = new CountingRepository(session.database.prisma);
+    const repository = new CountingRepository(session.database, { exact: false, exactScanMaxRows });
     const engine = new RecommendationEngine(
       repository,
       new RecommendationPlanner(

@@ -8,6 +8,25 @@ export const PRODUCT_COLUMNS = Prisma.sql`p.id::text AS "id", p.sku, p.name, p.d
   p.latitude, p.longitude, p.attribute_scores AS "attributeScores",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
+/** PRODUCT_COLUMNS' names, in their order (for statements that select them again, or read rows as arrays). */
+export const PRODUCT_FIELDS = [
+  'id',
+  'sku',
+  'name',
+  'description',
+  'category',
+  'price',
+  'currency',
+  'imageUrl',
+  'inStock',
+  'tags',
+  'latitude',
+  'longitude',
+  'attributeScores',
+  'createdAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof ProductSqlRow>;
+
 export interface ProductSqlRow {
   id: string;
   sku: string;

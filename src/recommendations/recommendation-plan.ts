@@ -40,4 +40,9 @@ export interface RecommendationPlan {
   /** Nearest candidates taken per space and example before exact scoring. */
   readonly candidatesPerTarget: number;
   readonly minScore: number | null;
+  /**
+   * Product ids the statement counts in the same round trip (each result row carries how many
+   * exist), for a plan built without looking the examples up first.
+   */
+  readonly checkExamples?: readonly string[];
 }

@@ -89,6 +89,41 @@ export class RecommendationPlanner {
     return { plans, dropped, exampleIds: [...new Set([...exampleIds, ...seen])] };
   }
 
+  /**
+   * The plan when every example is a liked product id (similarProducts, "more like these"), built
+   * without looking the products up: each liked product is a target in every requested space. A
+   * product with no value in a space contributes NULL there, which the SQL scores exactly as if the
+   * space had been dropped for it (averages skip NULLs; weights renormalise over present spaces);
+   * whether the products exist is counted by the recommendation statement itself (`checkExamples`),
+   * so the request costs one round trip. Null when this shortcut does not apply; `plan` then
+   * answers.
+   */
+  async optimisticPlan(request: ValidRequest): Promise<SpacePlans | null> {
+    if (request.unlike.length > 0 || request.like.some((example) => !example.productId)) return null;
+    const exampleIds = [...new Set(request.like.map((example) => example.productId!))];
+    const positives: QueryTarget[] = exampleIds.map((productId) => ({ kind: 'product', productId }));
+    const plans: SpacePlan[] = [];
+    for (const resolved of request.spaces) {
+      let model: Pick<SpaceModel, 'modelId' | 'dimension'> | null;
+      try {
+        model = await this.modelFor(resolved.space);
+      } catch {
+        return null; // `plan` reports it, after the examples' own errors
+      }
+      plans.push({
+        ...resolved,
+        dimension:
+          resolved.space === EmbeddingSpace.ATTRIBUTES
+            ? this.attributeVectors.axes().length
+            : (model?.dimension ?? 0),
+        model,
+        positives,
+        negatives: [],
+      });
+    }
+    return { plans, dropped: [], exampleIds };
+  }
+
   private async presence(productIds: readonly string[]): Promise<Map<string, ExampleSpaces>> {
     return this.repository.spacesOf(productIds, {
       image: (await this.spaces.activeModel(ImageSpace.IMAGE))?.modelId ?? null,

@@ -1,7 +1,14 @@
 // Vector SQL for recommendations. Ordering, filtering and LIMIT happen in Postgres with pgvector
-// operators; only the k winners come back to Node.
+// operators; only the k winners come back to Node. The hot statement goes straight to the pg pool
+// with rows as arrays (no Prisma raw-query mapping per row and column); the rest through Prisma.
+import { type Database } from '../db/database.js';
 import { type PrismaClient } from '../generated/prisma/client.js';
-import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
+import {
+  PRODUCT_COLUMNS,
+  PRODUCT_FIELDS,
+  type ProductSqlRow,
+  rowToRecord,
+} from '../catalogue/product.sql.js';
 import { vectorLiteral } from '../db/vector-sql.js';
 import { type ProductRecord } from '../catalogue/product.domain.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
@@ -27,13 +34,29 @@ export interface ExampleSpaces {
 export interface RecommendationRepositoryOptions {
   /** Score every filtered product instead of taking candidates from the indexes (VECTOR_SEARCH_EXACT). */
   readonly exact: boolean;
+  /** FILTER_EXACT_SCAN_MAX_ROWS: filtered single-target queries scan at most this many rows exactly. */
+  readonly exactScanMaxRows: number;
+}
+
+/**
+ * One index-served answer; with the plan's `checkExamples`, how many of them exist and per space
+ * whether some liked example has a value there (null without `checkExamples`, or with no rows).
+ */
+export interface Attempt {
+  readonly rows: ScoredRow[];
+  readonly examplesFound: number | null;
+  readonly spacesPresent: readonly boolean[] | null;
 }
 
 export class RecommendationRepository {
+  private readonly prisma: PrismaClient;
+
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly options: RecommendationRepositoryOptions = { exact: false },
-  ) {}
+    private readonly database: Pick<Database, 'prisma' | 'pool'>,
+    private readonly options: RecommendationRepositoryOptions,
+  ) {
+    this.prisma = database.prisma;
+  }
 
   /**
    * The plan's best products. Candidates come from each space's index with iterative scans, so
@@ -42,24 +65,45 @@ export class RecommendationRepository {
    * filtered product, so whenever k products qualify, k come back. With `exact`, always exactly.
    */
   async recommend(plan: RecommendationPlan): Promise<ScoredRow[]> {
-    if (this.options.exact) return this.run(plan, true);
-    const rows = await this.run(plan, false);
-    return rows.length >= plan.limit ? rows : this.run(plan, true);
+    if (this.options.exact) return (await this.run(plan, true)).rows;
+    const { rows } = await this.run(plan, false);
+    return rows.length >= plan.limit ? rows : (await this.run(plan, true)).rows;
   }
 
-  protected async run(plan: RecommendationPlan, exact: boolean): Promise<ScoredRow[]> {
-    type Row = ProductSqlRow & {
-      score: number;
-      distances: Array<number | null>;
-      similarities: Array<number | null>;
+  /**
+   * One statement, no exact fallback: the index-served answer (exact with VECTOR_SEARCH_EXACT) and,
+   * in the same round trip, how many of `plan.checkExamples` exist. The caller decides what a short
+   * answer means.
+   */
+  async attempt(plan: RecommendationPlan): Promise<Attempt> {
+    return this.run(plan, this.options.exact);
+  }
+
+  protected async run(plan: RecommendationPlan, exact: boolean): Promise<Attempt> {
+    const statement = recommendationSql(plan, exact, this.options.exactScanMaxRows);
+    const result = await this.database.pool.query<unknown[]>({
+      text: statement.text,
+      values: statement.values,
+      rowMode: 'array',
+    });
+    const width = PRODUCT_FIELDS.length;
+    const numbers = (values: Array<number | null>): Array<number | null> =>
+      values.map((value) => (value === null ? null : Number(value)));
+    const rows = result.rows.map((row) => {
+      const product = Object.fromEntries(PRODUCT_FIELDS.map((field, index) => [field, row[index]]));
+      return {
+        record: rowToRecord(product as unknown as ProductSqlRow),
+        score: Number(row[width]),
+        distances: numbers(row[width + 1] as Array<number | null>),
+        similarities: numbers(row[width + 2] as Array<number | null>),
+      };
+    });
+    const first = plan.checkExamples && plan.checkExamples.length > 0 ? result.rows[0] : undefined;
+    return {
+      rows,
+      examplesFound: first ? Number(first[width + 3]) : null,
+      spacesPresent: first ? (first[width + 4] as boolean[]) : null,
     };
-    const rows = await this.prisma.$queryRaw<Row[]>(recommendationSql(plan, exact));
-    return rows.map((row) => ({
-      record: rowToRecord(row),
-      score: Number(row.score),
-      distances: row.distances.map((value) => (value === null ? null : Number(value))),
-      similarities: row.similarities.map((value) => (value === null ? null : Number(value))),
-    }));
   }
 
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */

@@ -5,7 +5,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
-import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
+import { PRODUCT_COLUMNS, PRODUCT_FIELDS } from '../catalogue/product.sql.js';
 import {
   DistanceMetric,
   EmbeddingSpace,
@@ -226,13 +226,19 @@ function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; pre
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
  */
-export function recommendationSql(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
+export function recommendationSql(
+  plan: RecommendationPlan,
+  exact: boolean,
+  exactScanMaxRows: number,
+): Prisma.Sql {
+  const [only, ...others] = plan.spaces;
+  if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
+    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows);
+  }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  const where = sql`${filterToSql(plan.filter)} ${
-    plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty
-  }`;
+  const where = sql`${filterToSql(plan.filter)} ${excluded(plan)}`;
   const limit = exact ? Prisma.empty : sql`LIMIT ${plan.candidatesPerTarget}`;
 
   plan.spaces.forEach((space, index) => {
@@ -305,15 +311,19 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
   const statement = sql`
     WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
     candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
-    scored AS (
-      SELECT p.id,
+    -- Materialised so each candidate's distances are computed once: inlined, every reference to a
+    -- similarity (score, weights, filter, sort key, output) would detoast and compare the vectors again.
+    scored AS MATERIALIZED (
+      SELECT ${PRODUCT_COLUMNS}, p.id AS uid,
              ${Prisma.join(
                perSpace.map(
                  (s, i) => sql`${s.distance} AS ${raw(`d${i}`)}, ${s.similarity} AS ${raw(`s${i}`)}`,
                ),
                ', ',
              )}
-        FROM candidates c JOIN product p ON p.id = c.id
+        -- A few hundred candidates: each product fetched by its key (OFFSET 0 keeps the planner from
+        -- hashing the whole product table for them, twice, as it did before).
+        FROM candidates c CROSS JOIN LATERAL (SELECT * FROM product WHERE id = c.id OFFSET 0) p
         ${Prisma.join(
           plan.spaces.map((space, index) => embeddingJoin(space, index)),
           ' ',
@@ -326,7 +336,7 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
     combined AS (
       SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM scored
     )
-    SELECT ${PRODUCT_COLUMNS}, c.score,
+    SELECT ${raw(PRODUCT_FIELDS.map((field) => `c."${field}"`).join(', '))}, c.score,
            ARRAY[${Prisma.join(
              plan.spaces.map((_, i) => sql`c.${raw(`d${i}`)}::float8`),
              ', ',
@@ -334,12 +344,93 @@ export function recommendationSql(plan: RecommendationPlan, exact: boolean): Pri
            ARRAY[${Prisma.join(
              plan.spaces.map((_, i) => sql`c.${raw(`s${i}`)}::float8`),
              ', ',
-           )}] AS similarities
-      FROM combined c JOIN product p ON p.id = c.id
+           )}] AS similarities${examplesFound(plan, best)}
+      FROM combined c
      WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
-     ORDER BY c.score DESC, p.id
+     ORDER BY c.score DESC, c.uid
      LIMIT ${plan.limit}`;
   return statement;
+}
+
+/**
+ * One space, one liked target: the index order is the candidates' order, so the nearest
+ * `candidatesPerTarget` come from the index with their distance, and are re-sorted by score (a
+ * filter's iterative scan returns them in relaxed order) — the shape of the best hand-written query,
+ * with nothing to union, deduplicate or score again. Same columns as recommendationSql.
+ *
+ * With a filter, the statement first counts the products passing it, up to `exactScanMaxRows`
+ * (FILTER_EXACT_SCAN_MAX_ROWS; an index-only count when the filter has a B-tree), and runs one of
+ * two branches by that count — the other is cut off by a one-time filter before it starts, so the
+ * choice costs no extra round trip: few rows are scored exactly through the filter's own index; more
+ * go to the HNSW iterative scan, which must visit about candidates ÷ selectivity graph nodes.
+ */
+function singleTargetSql(
+  plan: RecommendationPlan,
+  space: SpacePlan,
+  target: QueryTarget,
+  exactScanMaxRows: number,
+): Prisma.Sql {
+  const source = candidateSource(space);
+  const value = targetValue(space, target);
+  const ctes = [
+    isPoint(value)
+      ? sql`q0(latitude, longitude) AS (SELECT ${value.latitude}, ${value.longitude})`
+      : sql`q0(v) AS (SELECT ${value})`,
+  ];
+  const q = queryRef(space, 0);
+  const score = scoreSql(space, raw('c.d'));
+  const distance = distanceSql(space, source.value, q);
+  const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan)}`;
+  const nearest = sql`SELECT p.id, ${distance} AS d FROM ${source.from} WHERE ${where}
+                       ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${plan.candidatesPerTarget}`;
+  let candidates = nearest;
+  if (plan.filter) {
+    ctes.push(sql`filtered(n) AS (SELECT count(*) FROM (SELECT 1 FROM product p
+      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${exactScanMaxRows + 1}) AS f)`);
+    // Every filtered product scored, ordered by the exact distance (scores fall as distances grow);
+    // "+ 0" keeps the planner off the HNSW index for this branch.
+    // The filtered products drive: each one's embedding fetched by key (OFFSET 0 keeps the planner
+    // from hashing every embedding of the model instead, 12 ms of the 17 at 100k).
+    const keyed = isStoredVectorSpace(space.space)
+      ? sql`product p CROSS JOIN LATERAL (SELECT * FROM product_embedding e
+              WHERE e.product_id = p.id AND ${source.present} OFFSET 0) e`
+      : source.from;
+    candidates = sql`(SELECT p.id, ${distance} AS d FROM ${keyed}
+                       WHERE ${where} AND (SELECT n FROM filtered) <= ${exactScanMaxRows}
+                       ORDER BY ${distance} + 0 LIMIT ${plan.limit})
+                     UNION ALL
+                     (SELECT * FROM (${nearest}) AS i
+                       WHERE (SELECT n FROM filtered) > ${exactScanMaxRows})`;
+  }
+  return sql`
+    WITH ${Prisma.join(ctes, ', ')}
+    SELECT ${PRODUCT_COLUMNS}, ${score} AS score, ARRAY[c.d::float8] AS distances,
+           ARRAY[${score}::float8] AS similarities${examplesFound(plan, false)}
+      FROM (${candidates}) c
+      JOIN product p ON p.id = c.id
+     WHERE c.d IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND ${score} >= ${plan.minScore}::float8`}
+     ORDER BY score DESC, p.id
+     LIMIT ${plan.limit}`;
+}
+
+const excluded = (plan: RecommendationPlan): Prisma.Sql =>
+  plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty;
+
+/**
+ * For a plan built without looking its examples up (`checkExamples`), two last columns, evaluated
+ * once and not per row: how many of the examples exist, and per space whether some liked example
+ * has a value there (a space where none has is one the planner would have dropped).
+ */
+function examplesFound(plan: RecommendationPlan, best: boolean): Prisma.Sql {
+  if (!plan.checkExamples || plan.checkExamples.length === 0) return Prisma.empty;
+  const present = plan.spaces.map((space, index) => {
+    const column = space.space === EmbeddingSpace.GEO ? 'latitude' : 'v';
+    return best
+      ? raw(`EXISTS (SELECT 1 FROM x${index} WHERE positive AND ${column} IS NOT NULL)`)
+      : raw(`((SELECT ${column} FROM q${index}) IS NOT NULL)`);
+  });
+  return sql`, (SELECT count(*) FROM product WHERE id = ANY(${[...plan.checkExamples]}::uuid[]))::int AS examples_found,
+           ARRAY[${Prisma.join(present, ', ')}] AS spaces_present`;
 }
 
 function queryRef(space: SpacePlan, index: number): Value {
