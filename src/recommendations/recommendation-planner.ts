@@ -76,10 +76,7 @@ export class RecommendationPlanner {
       }
       plans.push({
         ...resolved,
-        dimension:
-          resolved.space === EmbeddingSpace.ATTRIBUTES
-            ? this.attributeVectors.axes().length
-            : (model?.dimension ?? 0),
+        dimension: this.dimensionOf(resolved.space, model),
         model,
         positives,
         negatives: await this.targets(request.unlike, 'unlike', resolved, model, present, tastes),
@@ -87,6 +84,13 @@ export class RecommendationPlanner {
     }
     if (plans.length === 0) throw this.nothingToCompare(request);
     return { plans, dropped, exampleIds: [...new Set([...exampleIds, ...seen])] };
+  }
+
+  /** A space's vector length: the attribute axes, or the serving model's dimension. */
+  private dimensionOf(space: EmbeddingSpace, model: Pick<SpaceModel, 'dimension'> | null): number {
+    return space === EmbeddingSpace.ATTRIBUTES
+      ? this.attributeVectors.axes().length
+      : (model?.dimension ?? 0);
   }
 
   /**
@@ -112,10 +116,7 @@ export class RecommendationPlanner {
       }
       plans.push({
         ...resolved,
-        dimension:
-          resolved.space === EmbeddingSpace.ATTRIBUTES
-            ? this.attributeVectors.axes().length
-            : (model?.dimension ?? 0),
+        dimension: this.dimensionOf(resolved.space, model),
         model,
         positives,
         negatives: [],
