@@ -48,7 +48,10 @@ export interface QueryCase {
 }
 
 const COLUMNS = 'p.id::text, p.sku, p.name, p.category, p.price::float8';
-const embedding = (type: string) => `e.embedding::${type}`;
+/** A stored vector as it is indexed: halfvec types read the inline `embedding_half` column. */
+const stored = (alias: string, type: string) =>
+  `${alias ? `${alias}.` : ''}${type.startsWith('halfvec') ? 'embedding_half' : 'embedding'}::${type}`;
+const embedding = (type: string) => stored('e', type);
 const nearestEmbeddings = (type: string, model: string, k: number) =>
   `SELECT ${COLUMNS}, 1 - d AS score FROM (
      SELECT e.product_id, ${embedding(type)} <=> ${embeddingQuery(type, `'${model}'`)} AS d FROM product_embedding e
@@ -100,7 +103,7 @@ export type FloorName = keyof typeof FLOOR_SQL;
 
 const ATTRIBUTE_QUERY = '(SELECT attribute_vector FROM product WHERE id = $1::uuid)';
 const embeddingQuery = (type: string, modelParameter: string): string =>
-  `(SELECT embedding::${type} FROM product_embedding WHERE product_id = $1::uuid AND model_id = ${modelParameter})`;
+  `(SELECT ${stored('', type)} FROM product_embedding WHERE product_id = $1::uuid AND model_id = ${modelParameter})`;
 const CNN_TYPE = 'halfvec(2048)';
 const CLIP_TYPE = 'vector(512)';
 
@@ -143,7 +146,7 @@ const similar = (space: 'ATTRIBUTES' | 'IMAGE' | 'CLIP', title: string): QueryCa
     }
     const type = space === 'IMAGE' ? CNN_TYPE : CLIP_TYPE;
     return {
-      text: `SELECT e.product_id::text AS id, 1 - (e.embedding::${type} <=> ${embeddingQuery(type, '$2')}) AS score
+      text: `SELECT e.product_id::text AS id, 1 - (${stored('e', type)} <=> ${embeddingQuery(type, '$2')}) AS score
                FROM product_embedding e WHERE e.model_id = $2 AND e.product_id <> $1::uuid
               ORDER BY score DESC, e.product_id LIMIT $3`,
       values: [productId, space === 'IMAGE' ? models.cnnModelId : models.clipModelId, K],
@@ -173,7 +176,7 @@ export const QUERY_CASES: readonly QueryCase[] = [
     filterCategory: RARE_CATEGORY,
     floor: { combine: 'min', parts: ['filtered HNSW iterative scan', 'filtered exact scan (B-tree)'] },
     exactSql: (productId, models) => ({
-      text: `SELECT e.product_id::text AS id, 1 - (e.embedding::${CLIP_TYPE} <=> ${embeddingQuery(CLIP_TYPE, '$2')}) AS score
+      text: `SELECT e.product_id::text AS id, 1 - (${stored('e', CLIP_TYPE)} <=> ${embeddingQuery(CLIP_TYPE, '$2')}) AS score
                FROM product_embedding e JOIN product p ON p.id = e.product_id
               WHERE e.model_id = $2 AND e.product_id <> $1::uuid AND p.category = ANY($3::text[])
               ORDER BY score DESC, e.product_id LIMIT $4`,
@@ -203,8 +206,8 @@ export const QUERY_CASES: readonly QueryCase[] = [
     exactSql: (productId, models) => ({
       text: `SELECT p.id::text AS id,
                     (0.2::float8 * (1 - (p.attribute_vector <=> ${ATTRIBUTE_QUERY}))
-                     + 0.3::float8 * (1 - (ei.embedding::${CNN_TYPE} <=> ${embeddingQuery(CNN_TYPE, '$2')}))
-                     + 0.5::float8 * (1 - (ec.embedding::${CLIP_TYPE} <=> ${embeddingQuery(CLIP_TYPE, '$3')}))) AS score
+                     + 0.3::float8 * (1 - (${stored('ei', CNN_TYPE)} <=> ${embeddingQuery(CNN_TYPE, '$2')}))
+                     + 0.5::float8 * (1 - (${stored('ec', CLIP_TYPE)} <=> ${embeddingQuery(CLIP_TYPE, '$3')}))) AS score
                FROM product p
                JOIN product_embedding ei ON ei.product_id = p.id AND ei.model_id = $2
                JOIN product_embedding ec ON ec.product_id = p.id AND ec.model_id = $3

@@ -2,7 +2,7 @@
 // log, item vectors (product_embedding rows per version) with their HNSW index, and the switch of
 // the serving version — one transaction, so queries see the old version until the new one is whole.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { embeddingIndexName, modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
+import { embeddingIndexName, modelLiteral, storedVector, vectorLiteral } from '../db/vector-sql.js';
 import {
   behaviorModelId,
   type BehaviorModelRecord,
@@ -227,7 +227,7 @@ export class BehaviorModelRepository {
         await tx.$executeRaw`SET LOCAL maintenance_work_mem = '256MB'`;
         await tx.$executeRaw`
           CREATE INDEX IF NOT EXISTS ${name} ON product_embedding
-           USING hnsw ((embedding::${vectorType(dimension)}) vector_cosine_ops) ${build}
+           USING hnsw ((${storedVector(null, dimension)}) vector_cosine_ops) ${build}
            WHERE model_id = ${modelLiteral(modelId)}`;
       },
       { timeout: 6 * 3600_000, maxWait: 60_000 },

@@ -2,7 +2,7 @@
 // prompt embedding, softmax over the scaled cosines, top label per product, aggregated in SQL.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type SpaceModel } from '../inference/ports.js';
-import { vectorLiteral, vectorType } from '../db/vector-sql.js';
+import { storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql } from '../catalogue/product-filter.sql.js';
 import { type ResolvedProductFilter, type ProductRecord } from '../catalogue/product.domain.js';
 import { PRODUCT_COLUMNS, type ProductSqlRow, rowToRecord } from '../catalogue/product.sql.js';
@@ -39,7 +39,7 @@ export class ClassificationRepository {
           FROM unnest(${labels.map((label) => vectorLiteral(label))}::text[]) WITH ORDINALITY AS t(v, ord)
       ),
       scores AS (
-        SELECT e.product_id, l.label, 1 - (e.embedding::${type} <=> l.v) AS cosine
+        SELECT e.product_id, l.label, 1 - (${storedVector('e', model.dimension)} <=> l.v) AS cosine
           FROM product_embedding e
           JOIN product p ON p.id = e.product_id
           CROSS JOIN labels l

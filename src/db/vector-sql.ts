@@ -17,6 +17,18 @@ export function vectorType(dimension: number): Prisma.Sql {
   );
 }
 
+/**
+ * A model's stored vector as its index and queries compare it: `embedding::vector(d)`, or above
+ * 2000 dimensions the generated inline copy `embedding_half::halfvec(d)` (the 20261206060000
+ * migration: no TOAST read and no vector→halfvec conversion per comparison). `alias` is the
+ * product_embedding row's alias, or null for an unqualified column (index definitions).
+ */
+export function storedVector(alias: string | null, dimension: number): Prisma.Sql {
+  const column = dimension > MAX_INDEXED_VECTOR_DIMENSIONS ? 'embedding_half' : 'embedding';
+  if (alias !== null && !/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`unexpected alias ${alias}`);
+  return Prisma.sql`${Prisma.raw(alias === null ? column : `${alias}.${column}`)}::${vectorType(dimension)}`;
+}
+
 /** pgvector's text form of a vector, sent as a parameter and cast in SQL. */
 export function vectorLiteral(values: ArrayLike<number>): string {
   let text = '[';

@@ -7,8 +7,8 @@ import {
   embeddingIndexName,
   MAX_INDEXED_VECTOR_DIMENSIONS,
   modelLiteral,
+  storedVector,
   vectorLiteral,
-  vectorType,
 } from '../db/vector-sql.js';
 
 type Sql = Pick<PrismaClient, '$executeRaw' | '$queryRaw'>;
@@ -57,7 +57,7 @@ export class EmbeddingRepository {
    * keeps the parameters it was built with.
    */
   async ensureIndex(model: SpaceModel): Promise<void> {
-    const type = vectorType(model.dimension);
+    const vector = storedVector(null, model.dimension);
     const half = model.dimension > MAX_INDEXED_VECTOR_DIMENSIONS;
     const ops = Prisma.raw(half ? 'halfvec_cosine_ops' : 'vector_cosine_ops');
     const bits = Prisma.raw(`bit(${model.dimension})`);
@@ -73,10 +73,10 @@ export class EmbeddingRepository {
         this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
         this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
-         USING hnsw ((embedding::${type}) ${ops}) ${build} ${where}`,
+         USING hnsw ((${vector}) ${ops}) ${build} ${where}`,
         this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
-         USING hnsw ((binary_quantize(embedding::${type})::${bits}) bit_hamming_ops) ${build} ${where}`,
+         USING hnsw ((binary_quantize(${vector})::${bits}) bit_hamming_ops) ${build} ${where}`,
       ],
       { timeout: INDEX_BUILD_TIMEOUT_MS },
     );

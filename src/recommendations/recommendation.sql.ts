@@ -3,7 +3,7 @@
 // every space, the spaces combined with weights renormalised over the spaces each product has,
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
-import { modelLiteral, vectorLiteral, vectorType } from '../db/vector-sql.js';
+import { modelLiteral, storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS, PRODUCT_FIELDS } from '../catalogue/product.sql.js';
 import {
@@ -36,7 +36,7 @@ export function candidateValue(plan: SpacePlan, product: string, embedding: stri
     case EmbeddingSpace.IMAGE:
     case EmbeddingSpace.CLIP:
     case EmbeddingSpace.BEHAVIOR:
-      return sql`${raw(embedding)}.embedding::${typeOf(plan)}`;
+      return storedVector(embedding, plan.dimension);
     case EmbeddingSpace.TAGS:
       return raw(`NULLIF(${product}.tags, '{}')`);
     case EmbeddingSpace.GEO:
@@ -60,7 +60,7 @@ function targetValue(plan: SpacePlan, target: QueryTarget): Value {
         case EmbeddingSpace.IMAGE:
         case EmbeddingSpace.CLIP:
         case EmbeddingSpace.BEHAVIOR:
-          return sql`(SELECT embedding::${typeOf(plan)} FROM product_embedding
+          return sql`(SELECT ${storedVector(null, plan.dimension)} FROM product_embedding
                        WHERE product_id = ${id} AND model_id = ${modelLiteral(plan.model!.modelId)})`;
         case EmbeddingSpace.TAGS:
           return sql`(SELECT NULLIF(tags, '{}') FROM product WHERE id = ${id})`;
@@ -198,7 +198,7 @@ function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; pre
     case EmbeddingSpace.BEHAVIOR:
       return {
         from: sql`product_embedding e JOIN product p ON p.id = e.product_id`,
-        value: sql`e.embedding::${typeOf(plan)}`,
+        value: storedVector('e', plan.dimension),
         present: sql`e.model_id = ${modelLiteral(plan.model!.modelId)}`,
       };
     case EmbeddingSpace.ATTRIBUTES:
@@ -272,28 +272,37 @@ export function recommendationSql(
     }
   });
 
+  // Each candidate's distance to each target is computed once, in `scored` (materialised); the
+  // similarities are arithmetic on those columns. Written inline, every reference to a similarity
+  // (score, weights, filter, sort key, output) would read and compare the vectors again.
   const perSpace = plan.spaces.map((space, index) => {
     const x = candidateValue(space, 'p', `e${index}`);
+    const d = raw(`d${index}`);
     if (!best) {
-      const distance = distanceSql(space, x, queryRef(space, index));
-      return { distance, similarity: scoreSql(space, distance), lateral: Prisma.empty };
+      return {
+        columns: sql`${distanceSql(space, x, queryRef(space, index))} AS ${d}`,
+        similarity: scoreSql(space, d),
+        lateral: Prisma.empty,
+      };
     }
     // BEST_SCORE: per candidate, the best liked and best unliked similarity in this space.
     const alias = raw(`b${index}`);
+    const [liked, unliked] = [raw(`l${index}`), raw(`u${index}`)];
     const rowValue: Value =
       space.space === EmbeddingSpace.GEO
         ? { latitude: raw('r.latitude'), longitude: raw('r.longitude') }
         : raw('r.v');
-    const distance = distanceSql(space, x, rowValue);
-    const similarity = scoreSql(space, distance);
+    const similarity = scoreSql(space, raw('t.d'));
+    // OFFSET 0: one distance per example row, not one per aggregate below.
     const lateral = sql`CROSS JOIN LATERAL (
-        SELECT max(${similarity}) FILTER (WHERE r.positive) AS liked,
-               max(${similarity}) FILTER (WHERE NOT r.positive) AS unliked,
-               min(${distance}) FILTER (WHERE r.positive) AS distance
-          FROM ${raw(`x${index}`)} r) ${alias}`;
+        SELECT max(${similarity}) FILTER (WHERE t.positive) AS liked,
+               max(${similarity}) FILTER (WHERE NOT t.positive) AS unliked,
+               min(t.d) FILTER (WHERE t.positive) AS distance
+          FROM (SELECT r.positive, ${distanceSql(space, x, rowValue)} AS d
+                  FROM ${raw(`x${index}`)} r OFFSET 0) t) ${alias}`;
     return {
-      distance: sql`${alias}.distance`,
-      similarity: sql`CASE WHEN ${alias}.unliked IS NULL OR ${alias}.liked >= ${alias}.unliked THEN ${alias}.liked ELSE -${alias}.unliked END`,
+      columns: sql`${alias}.distance AS ${d}, ${alias}.liked AS ${liked}, ${alias}.unliked AS ${unliked}`,
+      similarity: sql`CASE WHEN ${unliked} IS NULL OR ${liked} >= ${unliked} THEN ${liked} ELSE -${unliked} END`,
       lateral,
     };
   });
@@ -311,14 +320,10 @@ export function recommendationSql(
   const statement = sql`
     WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
     candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
-    -- Materialised so each candidate's distances are computed once: inlined, every reference to a
-    -- similarity (score, weights, filter, sort key, output) would detoast and compare the vectors again.
     scored AS MATERIALIZED (
       SELECT ${PRODUCT_COLUMNS}, p.id AS uid,
              ${Prisma.join(
-               perSpace.map(
-                 (s, i) => sql`${s.distance} AS ${raw(`d${i}`)}, ${s.similarity} AS ${raw(`s${i}`)}`,
-               ),
+               perSpace.map((s) => s.columns),
                ', ',
              )}
         -- A few hundred candidates: each product fetched by its key (OFFSET 0 keeps the planner from
@@ -333,8 +338,14 @@ export function recommendationSql(
           ' ',
         )}
     ),
+    rated AS (
+      SELECT *, ${Prisma.join(
+        perSpace.map((s, i) => sql`${s.similarity} AS ${raw(`s${i}`)}`),
+        ', ',
+      )} FROM scored
+    ),
     combined AS (
-      SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM scored
+      SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM rated
     )
     SELECT ${raw(PRODUCT_FIELDS.map((field) => `c."${field}"`).join(', '))}, c.score,
            ARRAY[${Prisma.join(
