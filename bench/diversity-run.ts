@@ -3,7 +3,7 @@
 // BENCHMARKS.md again.
 //
 //   npm run bench:diversity                          this build
-//   npm run bench:diversity -- --before=/path/tree   also a built checkout, in the same interleaving
+//   npm run bench:diversity -- --before=/path/tree [--before-name=…]   also a built checkout, interleaved
 //   npm run bench:diversity -- --seconds=30 --no-write --keep   (--keep: leave bench_div_2k5 for profiling)
 //
 // Same environment as `npm run bench` (BENCH_DATABASE_URL, BENCH_PORT; the database is bench_div_2k5).
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     seconds: Number(option('seconds') ?? 20),
     warmupSeconds: 2,
     command,
-    others: before ? [{ name: `before (${before})`, root: before }] : [],
+    others: before ? [{ name: option('before-name') ?? `before (${before})`, root: before }] : [],
     keepDatabase: args.includes('--keep'),
     log: (message) => console.log(message),
   });
