@@ -7,7 +7,10 @@
 // (real CLIP and CNN embeddings are anisotropic: random pairs have clearly positive cosines).
 // CNN features are post-ReLU: non-negative and about half zeros. Attribute scores are integer
 // clusters in 0–99. One category, RARE_CATEGORY, holds exactly 1 % of products, chosen
-// independently of the vectors (the hard case for a filtered HNSW scan).
+// independently of the vectors (the hard case for a filtered HNSW scan). With `tags`, each product
+// also gets 3–6 tags (the TAGS space, Jaccard over sets): mostly from its attribute cluster's own
+// few, plus one or two from the whole vocabulary; drawn from a PRNG of their own, so the vectors
+// and ids are the same with or without them.
 import pg from 'pg';
 import { seededRandom } from '../test/support/onnx-fixtures.js';
 import { BinaryCopyWriter, copyFrom } from './pg-copy.js';
@@ -18,6 +21,8 @@ export const CNN_DIMENSION = 2048;
 const CLUSTERS = 300;
 const LATENT = 16;
 const COMMON_CATEGORIES = 40;
+const TAG_VOCABULARY = 400;
+const TAGS_PER_CLUSTER = 6;
 
 /** Standard normal values from a uniform PRNG (Box–Muller, both outputs used). */
 function normalSource(random: () => number): () => number {
@@ -102,6 +107,8 @@ export interface ProductChunk {
   readonly prices: number[];
   /** Scores per product, 3 each. */
   readonly attributes: number[][];
+  /** Per product; empty unless the generator was asked for tags. */
+  readonly tags: string[][];
   readonly clip: Float32Array[];
   readonly cnn: Float32Array[];
   readonly first: number;
@@ -131,11 +138,14 @@ export class CatalogueGenerator {
   private readonly clipModel: SpaceModel;
   private readonly cnnModel: SpaceModel;
   private readonly attributeCentres: number[][];
+  private readonly tagRandom: () => number;
+  private readonly clusterTags: string[][];
   readonly ids: string[] = [];
 
   constructor(
     readonly size: number,
     readonly seed = 20261128,
+    readonly options: { readonly tags?: boolean } = {},
   ) {
     if (size % 100 !== 0) throw new Error('catalogue sizes must be multiples of 100 (1 % rare category)');
     const modelRandom = seededRandom(seed);
@@ -147,6 +157,22 @@ export class CatalogueGenerator {
     );
     this.random = seededRandom(seed + 1);
     this.normal = normalSource(this.random);
+    this.tagRandom = seededRandom(seed + 2);
+    this.clusterTags = Array.from({ length: CLUSTERS }, () =>
+      Array.from({ length: TAGS_PER_CLUSTER }, () => tagName(Math.floor(this.tagRandom() * TAG_VOCABULARY))),
+    );
+  }
+
+  /** 3–6 distinct tags: two to four of the cluster's own, one or two from the whole vocabulary. */
+  private tagsOf(cluster: number): string[] {
+    const own = this.clusterTags[cluster]!;
+    const tags = new Set<string>();
+    const fromCluster = 2 + Math.floor(this.tagRandom() * 3);
+    while (tags.size < Math.min(fromCluster, new Set(own).size))
+      tags.add(own[Math.floor(this.tagRandom() * own.length)]!);
+    const extra = 1 + Math.floor(this.tagRandom() * 2);
+    for (let i = 0; i < extra; i++) tags.add(tagName(Math.floor(this.tagRandom() * TAG_VOCABULARY)));
+    return [...tags].sort();
   }
 
   /** Products in order, `chunkSize` at a time; the same seed gives the same catalogue. */
@@ -159,6 +185,7 @@ export class CatalogueGenerator {
         categories: [],
         prices: [],
         attributes: [],
+        tags: [],
         clip: [],
         cnn: [],
         first,
@@ -178,6 +205,7 @@ export class CatalogueGenerator {
         );
         if (!scores.some((score) => score > 0)) scores[0] = 1;
         chunk.attributes.push(scores);
+        chunk.tags.push(this.options.tags ? this.tagsOf(attributeCluster) : []);
         chunk.clip.push(
           embedding(
             this.clipModel,
@@ -202,6 +230,8 @@ export class CatalogueGenerator {
   }
 }
 
+const tagName = (index: number): string => `tag-${index}`;
+
 const BASE_TIME = Date.UTC(2026, 0, 1);
 const createdAt = (index: number): string => new Date(BASE_TIME + index * 1000).toISOString();
 
@@ -217,7 +247,7 @@ export interface LoadModels {
 }
 
 const PRODUCT_COLUMNS =
-  'id, sku, name, description, category, price, currency, image_url, attribute_scores, created_at, updated_at';
+  'id, sku, name, description, category, price, currency, image_url, attribute_scores, tags, created_at, updated_at';
 
 /**
  * Loads the catalogue into a migrated, empty server database with binary COPY for the embeddings
@@ -281,6 +311,7 @@ function productText(chunk: ProductChunk): Buffer {
         'EUR',
         '\\N',
         `{${chunk.attributes[i]!.join(',')}}`,
+        `{${chunk.tags[i]!.join(',')}}`,
         time,
         time,
       ].join('\t'),
@@ -330,9 +361,10 @@ export async function loadThroughPool(
       await client.query('BEGIN');
       const products = await client.query(
         `INSERT INTO product (${PRODUCT_COLUMNS})
-         SELECT t.id, t.sku, 'Bench product ' || t.n, NULL, t.category, t.price, 'EUR', NULL, t.scores::float8[], t.at, t.at
-           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::numeric[], $6::text[], $7::timestamptz[])
-                AS t(id, sku, n, category, price, scores, at)`,
+         SELECT t.id, t.sku, 'Bench product ' || t.n, NULL, t.category, t.price, 'EUR', NULL, t.scores::float8[],
+                t.tags::text[], t.at, t.at
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::numeric[], $6::text[], $7::timestamptz[], $8::text[])
+                AS t(id, sku, n, category, price, scores, at, tags)`,
         [
           chunk.ids,
           chunk.skus,
@@ -341,6 +373,7 @@ export async function loadThroughPool(
           chunk.prices.map((price) => price.toFixed(2)),
           chunk.attributes.map((scores) => `{${scores.join(',')}}`),
           chunk.ids.map((_, i) => createdAt(chunk.first + i)),
+          chunk.tags.map((tags) => `{${tags.join(',')}}`),
         ],
       );
       productRows += products.rowCount ?? 0;

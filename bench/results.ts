@@ -2,6 +2,7 @@
 import { type ClassificationPrototypeResult, type ClassificationResult } from './classification.js';
 import { type ProfileShare } from './cpu-profile.js';
 import { type IndexTimings } from './databases.js';
+import { type DiversityResult } from './diversity.js';
 import { type ModelLimitResult, type PipelineProfile, type PipelineResult } from './ingest.js';
 import { type LatencySummary, type MachineFacts, type UsageWindow } from './measure.js';
 import { type EfSearchPoint } from './query-bench.js';
@@ -109,4 +110,6 @@ export interface BenchResults {
     top: ProfileShare[];
   }>;
   notes: string[];
+  /** The diversity + explanations case at 2.5k (bench/diversity.ts); absent in runs from before it. */
+  diversity?: DiversityResult | null;
 }

@@ -3,6 +3,7 @@
 //   npm run bench                 full run: 10k and 100k catalogues on the Postgres server, PGlite at 10k
 //   npm run bench -- --quick      every case, smaller: 10k only, shorter runs, fewer samples
 //   npm run bench -- --1m         also a 1M-product catalogue (long: an hour or more of index builds)
+//   npm run bench:diversity       the diversity + explanations case alone (bench/diversity-run.ts)
 //
 // Needs: the Postgres server with pgvector (BENCH_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres; `bench_*` databases are created and dropped),
@@ -25,6 +26,7 @@ import {
   adminQuery,
   type IndexTimings,
 } from './databases.js';
+import { runDiversityCase } from './diversity.js';
 import { productPhotos } from './images.js';
 import {
   NO_SPINNING,
@@ -91,6 +93,7 @@ const settings = quick
       profile: { batchSize: 16, batches: 1 },
       classificationRepetitions: 0,
       profileSeconds: 3,
+      diversitySeconds: 6,
     }
   : {
       sizes: million ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
@@ -108,6 +111,7 @@ const settings = quick
       profile: { batchSize: 32, batches: 2 },
       classificationRepetitions: 0,
       profileSeconds: 6,
+      diversitySeconds: 20,
     };
 
 const runStarted = performance.now();
@@ -853,6 +857,16 @@ async function main(): Promise<void> {
         throw error;
       }
     }
+
+    results.diversity = await runDiversityCase({
+      baseUrl,
+      models,
+      port: PORT,
+      seconds: settings.diversitySeconds,
+      warmupSeconds: settings.warmup,
+      command,
+      log,
+    });
 
     results.notes.push(...floorWarnings);
     results.durationSeconds = (performance.now() - runStarted) / 1000;

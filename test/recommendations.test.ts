@@ -490,6 +490,41 @@ describe.each(testDatabaseKinds())('recommendation engine on %s Postgres', (kind
       expect(plain.map((r) => r.product.sku)).toEqual(mmr(0, 3));
     });
 
+    it('diversity over two weighted spaces uses the pairs’ weighted similarity', async () => {
+      const spaces = [
+        { space: 'ATTRIBUTES', weight: 1 },
+        { space: 'TAGS', weight: 3 },
+      ];
+      const like = [{ productId: ids['A'] }];
+      // Relevance: the service's own scores (checked per metric above); all five others qualify.
+      const relevance = await recommend({ like, spaces, k: 5 });
+      expect(relevance).toHaveLength(5);
+      // A pair's similarity: the weighted mean of cosine and Jaccard similarity (F has no tags, so its
+      // tag sets share nothing with the others: Jaccard distance 1).
+      const pair = (x: Fixture, y: Fixture): number =>
+        (1 * cosine(x.scores, y.scores) + 3 * (1 - jaccardDistance(x.tags, y.tags))) / 4;
+      const mmr = (lambda: number, k: number): string[] => {
+        const rest = relevance.map((row) => ({ fixture: byKey[row.product.sku]!, score: row.score }));
+        const selected: Fixture[] = [];
+        while (selected.length < k) {
+          let best = 0;
+          let bestValue = -Infinity;
+          rest.forEach(({ fixture, score }, i) => {
+            const redundancy = selected.length ? Math.max(...selected.map((s) => pair(s, fixture))) : 0;
+            const value = (1 - lambda) * score - lambda * redundancy;
+            if (value > bestValue) [best, bestValue] = [i, value];
+          });
+          selected.push(rest.splice(best, 1)[0]!.fixture);
+        }
+        return selected.map((f) => f.sku);
+      };
+      // Here the weights matter: equal weights, or either space alone, would pick other products.
+      const diversity = 0.4;
+      expect(mmr(diversity, 4)).not.toEqual(mmr(0, 4));
+      const rows = await recommend({ like, spaces, k: 4, diversity });
+      expect(rows.map((r) => r.product.sku)).toEqual(mmr(diversity, 4));
+    });
+
     it('honours excludeIds, minScore and filters', async () => {
       const rows = await recommend({
         like: [{ productId: ids['A'] }],

@@ -109,11 +109,15 @@ export class RecommendationRepository {
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */
   async pairwiseSimilarity(plan: RecommendationPlan, ids: readonly string[]): Promise<Map<string, number>> {
     if (ids.length < 2) return new Map();
-    const rows = await this.prisma.$queryRaw<Array<{ a: string; b: string; similarity: number | null }>>(
-      pairwiseSql(plan, ids),
-    );
+    // Straight to the pool, rows as arrays: up to a few thousand pairs, no per-row Prisma mapping.
+    const statement = pairwiseSql(plan, ids);
+    const result = await this.database.pool.query<[string, string, number | null]>({
+      text: statement.text,
+      values: statement.values,
+      rowMode: 'array',
+    });
     return new Map(
-      rows.map((row) => [`${row.a}|${row.b}`, row.similarity === null ? 0 : Number(row.similarity)]),
+      result.rows.map(([a, b, similarity]) => [`${a}|${b}`, similarity === null ? 0 : Number(similarity)]),
     );
   }
 

@@ -455,34 +455,51 @@ function queryRef(space: SpacePlan, index: number): Value {
   return raw(`(SELECT v FROM ${name})`);
 }
 
-/** Pairwise combined similarity of products (for maximal marginal relevance), as the plan scores them. */
+/**
+ * Pairwise combined similarity of products (for maximal marginal relevance), as the plan scores them.
+ * Each product's values are fetched once by key, and each pair's per-space similarity is computed
+ * once (materialised): written inline, the weighted sum and the weight sum each evaluated it again —
+ * for Jaccard two set operations per pair each time.
+ */
 export function pairwiseSql(plan: RecommendationPlan, ids: readonly string[]): Prisma.Sql {
-  const perSpace = plan.spaces.map((space, index) => {
-    const a = candidateValue(space, 'pa', `ea${index}`);
-    const b = candidateValue(space, 'pb', `eb${index}`);
-    return scoreSql(space, distanceSql(space, a, b));
+  const columns = plan.spaces.flatMap((space, index) => {
+    const value = candidateValue(space, 'p', `e${index}`);
+    return isPoint(value)
+      ? [sql`${value.latitude} AS ${raw(`lat${index}`)}, ${value.longitude} AS ${raw(`lon${index}`)}`]
+      : [sql`${value} AS ${raw(`v${index}`)}`];
   });
-  const joins = plan.spaces.map((space, index) => {
-    if (!isStoredVectorSpace(space.space)) return Prisma.empty;
-    const model = modelLiteral(space.model!.modelId);
-    return sql`LEFT JOIN product_embedding ${raw(`ea${index}`)} ON ${raw(`ea${index}`)}.product_id = pa.id AND ${raw(`ea${index}`)}.model_id = ${model}
-               LEFT JOIN product_embedding ${raw(`eb${index}`)} ON ${raw(`eb${index}`)}.product_id = pb.id AND ${raw(`eb${index}`)}.model_id = ${model}`;
-  });
+  const valueOf = (space: SpacePlan, index: number, alias: string): Value =>
+    space.space === EmbeddingSpace.GEO
+      ? { latitude: raw(`${alias}.lat${index}`), longitude: raw(`${alias}.lon${index}`) }
+      : raw(`${alias}.v${index}`);
+  const similarities = plan.spaces.map(
+    (space, index) =>
+      sql`${scoreSql(space, distanceSql(space, valueOf(space, index, 'a'), valueOf(space, index, 'b')))} AS ${raw(`s${index}`)}`,
+  );
   const weighted = Prisma.join(
-    plan.spaces.map((space, i) => sql`coalesce(${space.weight}::float8 * ${perSpace[i]!}, 0)`),
+    plan.spaces.map((space, i) => sql`coalesce(${space.weight}::float8 * ${raw(`s${i}`)}, 0)`),
     ' + ',
   );
   const weights = Prisma.join(
     plan.spaces.map(
-      (space, i) => sql`CASE WHEN ${perSpace[i]!} IS NULL THEN 0 ELSE ${space.weight}::float8 END`,
+      (space, i) => sql`CASE WHEN ${raw(`s${i}`)} IS NULL THEN 0 ELSE ${space.weight}::float8 END`,
     ),
     ' + ',
   );
   return sql`
-    SELECT pa.id::text AS a, pb.id::text AS b, (${weighted}) / NULLIF(${weights}, 0) AS similarity
-      FROM product pa JOIN product pb ON pa.id < pb.id
-      ${Prisma.join(joins, ' ')}
-     WHERE pa.id = ANY(${[...ids]}::uuid[]) AND pb.id = ANY(${[...ids]}::uuid[])`;
+    WITH v AS MATERIALIZED (
+      SELECT p.id, ${Prisma.join(columns, ', ')}
+        FROM product p
+        ${Prisma.join(
+          plan.spaces.map((space, index) => embeddingJoin(space, index)),
+          ' ',
+        )}
+       WHERE p.id = ANY(${[...ids]}::uuid[])
+    ),
+    pairs AS MATERIALIZED (
+      SELECT a.id AS a, b.id AS b, ${Prisma.join(similarities, ', ')} FROM v a JOIN v b ON a.id < b.id
+    )
+    SELECT a::text AS a, b::text AS b, (${weighted}) / NULLIF(${weights}, 0) AS similarity FROM pairs`;
 }
 
 /** The AVERAGE_VECTOR query value of the attribute space, for explanations. */
