@@ -5,16 +5,10 @@
 -- of line only when it cannot fit (2048-d ResNet-50 features).
 -- `embedding_half`: vectors above pgvector's 2000-dimension index limit, as the halfvec they are
 -- indexed and compared as (4 KB, inline); queries and indexes of such models use this column.
--- One ALTER TABLE: the column is added and both storage modes are set before the table is
--- rewritten once, so existing rows are laid out the new way.
-ALTER TABLE "product_embedding"
-  ALTER COLUMN "embedding" SET STORAGE MAIN,
-  ADD COLUMN "embedding_half" halfvec
-    GENERATED ALWAYS AS (CASE WHEN vector_dims("embedding") > 2000 THEN "embedding"::halfvec END) STORED,
-  ALTER COLUMN "embedding_half" SET STORAGE MAIN;
 
--- Indexes of such models were built on `embedding::halfvec(d)`; the service builds them again on
--- `embedding_half` when it starts (EmbeddingSpaceService.ensureIndexes), under the same names.
+-- Indexes of such models were built on `embedding::halfvec(d)`: dropped first (the rewrite below
+-- would otherwise rebuild them for nothing); the service builds them again on `embedding_half` when
+-- it starts (EmbeddingSpaceService.ensureIndexes), under the same names.
 DO $$
 DECLARE r record;
 BEGIN
@@ -25,3 +19,15 @@ BEGIN
     EXECUTE format('DROP INDEX %I', r.indexname);
   END LOOP;
 END $$;
+
+-- The rewrite rebuilds the remaining HNSW indexes (512-d CLIP, BEHAVIOR): with the default 64 MB
+-- a graph over 100k+ vectors does not fit in memory and the build takes many times longer.
+SET LOCAL maintenance_work_mem = '1GB';
+
+-- One ALTER TABLE: the column is added and both storage modes are set before the table is
+-- rewritten once, so existing rows are laid out the new way.
+ALTER TABLE "product_embedding"
+  ALTER COLUMN "embedding" SET STORAGE MAIN,
+  ADD COLUMN "embedding_half" halfvec
+    GENERATED ALWAYS AS (CASE WHEN vector_dims("embedding") > 2000 THEN "embedding"::halfvec END) STORED,
+  ALTER COLUMN "embedding_half" SET STORAGE MAIN;
