@@ -499,10 +499,12 @@ describe.each(testDatabaseKinds())('recommendation engine on %s Postgres', (kind
       // Relevance: the service's own scores (checked per metric above); all five others qualify.
       const relevance = await recommend({ like, spaces, k: 5 });
       expect(relevance).toHaveLength(5);
-      // A pair's similarity: the weighted mean of cosine and Jaccard similarity (F has no tags, so its
-      // tag sets share nothing with the others: Jaccard distance 1).
+      // A pair's similarity: the weighted mean of cosine and Jaccard similarity; F has no tags, so
+      // for its pairs TAGS has no value and the weights are renormalised over ATTRIBUTES alone.
       const pair = (x: Fixture, y: Fixture): number =>
-        (1 * cosine(x.scores, y.scores) + 3 * (1 - jaccardDistance(x.tags, y.tags))) / 4;
+        x.tags.length === 0 || y.tags.length === 0
+          ? cosine(x.scores, y.scores)
+          : (1 * cosine(x.scores, y.scores) + 3 * (1 - jaccardDistance(x.tags, y.tags))) / 4;
       const mmr = (lambda: number, k: number): string[] => {
         const rest = relevance.map((row) => ({ fixture: byKey[row.product.sku]!, score: row.score }));
         const selected: Fixture[] = [];
@@ -519,7 +521,7 @@ describe.each(testDatabaseKinds())('recommendation engine on %s Postgres', (kind
         return selected.map((f) => f.sku);
       };
       // Here the weights matter: equal weights, or either space alone, would pick other products.
-      const diversity = 0.4;
+      const diversity = 0.7;
       expect(mmr(diversity, 4)).not.toEqual(mmr(0, 4));
       const rows = await recommend({ like, spaces, k: 4, diversity });
       expect(rows.map((r) => r.product.sku)).toEqual(mmr(diversity, 4));

@@ -104,10 +104,14 @@ function vectorDistanceSql(plan: SpacePlan, x: Prisma.Sql, q: Prisma.Sql): Prism
       const bits = raw(`bit(${plan.dimension})`);
       return sql`(binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits})::float8`;
     }
+    // A product without tags has no value in the space (NULL, so the weights are renormalised over
+    // its other spaces), not a distance of 1 to every tag set.
     case DistanceMetric.JACCARD:
-      return sql`(1 - ${intersection(x, q)}::float8 / NULLIF(${union(x, q)}, 0))`;
+      return sql`(CASE WHEN ${x} IS NULL OR ${q} IS NULL THEN NULL
+                       ELSE 1 - ${intersection(x, q)}::float8 / NULLIF(${union(x, q)}, 0) END)`;
     case DistanceMetric.SORENSEN_DICE:
-      return sql`(1 - 2 * ${intersection(x, q)}::float8 / NULLIF(cardinality(${x}) + cardinality(${q}), 0))`;
+      return sql`(CASE WHEN ${x} IS NULL OR ${q} IS NULL THEN NULL
+                       ELSE 1 - 2 * ${intersection(x, q)}::float8 / NULLIF(cardinality(${x}) + cardinality(${q}), 0) END)`;
     case DistanceMetric.HAVERSINE:
       throw new Error('HAVERSINE compares points');
   }
