@@ -194,32 +194,46 @@ function embeddingJoin(plan: SpacePlan, index: number, product = 'p'): Prisma.Sq
              AND ${raw(`e${index}`)}.model_id = ${modelLiteral(plan.model!.modelId)}`;
 }
 
-/** The SQL source of a space's values, for candidate generation (stored vectors: from their partial index). */
-function candidateSource(plan: SpacePlan): { from: Prisma.Sql; value: Value; present: Prisma.Sql } {
+/**
+ * The SQL source of a space's values, for candidate generation (stored vectors: from their partial
+ * index), and the candidate's product id in it. Stored vectors join their product only when a filter
+ * reads product columns: every vector has its product (foreign key), so without one the join would
+ * only cost a probe per candidate and a bigger plan.
+ */
+function candidateSource(
+  plan: SpacePlan,
+  filtered: boolean,
+): { from: Prisma.Sql; id: Prisma.Sql; value: Value; present: Prisma.Sql } {
   switch (plan.space) {
     case EmbeddingSpace.IMAGE:
     case EmbeddingSpace.CLIP:
     case EmbeddingSpace.BEHAVIOR:
       return {
-        from: sql`product_embedding e JOIN product p ON p.id = e.product_id`,
+        from: filtered
+          ? sql`product_embedding e JOIN product p ON p.id = e.product_id`
+          : sql`product_embedding e`,
+        id: raw(filtered ? 'p.id' : 'e.product_id'),
         value: storedVector('e', plan.dimension),
         present: sql`e.model_id = ${modelLiteral(plan.model!.modelId)}`,
       };
     case EmbeddingSpace.ATTRIBUTES:
       return {
         from: sql`product p`,
+        id: raw('p.id'),
         value: raw('p.attribute_vector'),
         present: sql`p.attribute_vector IS NOT NULL`,
       };
     case EmbeddingSpace.TAGS:
       return {
         from: sql`product p`,
+        id: raw('p.id'),
         value: raw("NULLIF(p.tags, '{}')"),
         present: sql`cardinality(p.tags) > 0`,
       };
     case EmbeddingSpace.GEO:
       return {
         from: sql`product p`,
+        id: raw('p.id'),
         value: { latitude: raw('p.latitude'), longitude: raw('p.longitude') },
         present: sql`p.latitude IS NOT NULL`,
       };
@@ -242,16 +256,16 @@ export function recommendationSql(
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  const where = sql`${filterToSql(plan.filter)} ${excluded(plan)}`;
   const limit = exact ? Prisma.empty : sql`LIMIT ${plan.candidatesPerTarget}`;
 
   plan.spaces.forEach((space, index) => {
-    const source = candidateSource(space);
+    const source = candidateSource(space, plan.filter !== null);
+    const where = sql`${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
     const candidatesFor = (q: Value) =>
-      sql`(SELECT p.id FROM ${source.from} WHERE ${source.present} ${where}
+      sql`(SELECT ${source.id} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
     if (exact) {
-      candidateQueries.push(sql`(SELECT p.id FROM ${source.from} WHERE ${source.present} ${where})`);
+      candidateQueries.push(sql`(SELECT ${source.id} FROM ${source.from} WHERE ${source.present} ${where})`);
     }
     if (best) {
       const rows = [
@@ -385,7 +399,7 @@ function singleTargetSql(
   target: QueryTarget,
   exactScanMaxRows: number,
 ): Prisma.Sql {
-  const source = candidateSource(space);
+  const source = candidateSource(space, plan.filter !== null);
   const value = targetValue(space, target);
   const ctes = [
     isPoint(value)
@@ -395,8 +409,8 @@ function singleTargetSql(
   const q = queryRef(space, 0);
   const score = scoreSql(space, raw('c.d'));
   const distance = distanceSql(space, source.value, q);
-  const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan)}`;
-  const nearest = sql`SELECT p.id, ${distance} AS d FROM ${source.from} WHERE ${where}
+  const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
+  const nearest = sql`SELECT ${source.id} AS id, ${distance} AS d FROM ${source.from} WHERE ${where}
                        ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${plan.candidatesPerTarget}`;
   let candidates = nearest;
   if (plan.filter) {
@@ -428,8 +442,8 @@ function singleTargetSql(
      LIMIT ${plan.limit}`;
 }
 
-const excluded = (plan: RecommendationPlan): Prisma.Sql =>
-  plan.excludeIds.length > 0 ? sql`AND p.id <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty;
+const excluded = (plan: RecommendationPlan, id: Prisma.Sql = raw('p.id')): Prisma.Sql =>
+  plan.excludeIds.length > 0 ? sql`AND ${id} <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty;
 
 /**
  * For a plan built without looking its examples up (`checkExamples`), two last columns, evaluated
