@@ -122,7 +122,7 @@ function logLoad(timings: IndexTimings): void {
     .map((seconds) => seconds.toFixed(1))
     .join(' + ');
   log(
-    `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${attributes} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds.toFixed(1)} s`,
+    `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${attributes} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds?.toFixed(1) ?? '—'} s`,
   );
 }
 
