@@ -251,7 +251,9 @@ export function renderMillionSection(): string | null {
   ];
   const postgres = results.cases.flatMap((item) => item.loads).find((load) => load.postgres)?.postgres;
   const load = results.loadAverage;
-  return `## 1M products: CLIP and attribute spaces on the Postgres server
+  const scale =
+    c.products >= 1e6 ? `${f(c.products / 1e6, c.products % 1e6 ? 1 : 0)}M` : `${c.products / 1000}k`;
+  return `## ${scale} products: CLIP and attribute spaces on the Postgres server
 
 From \`${results.command}\` on ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC (${(results.durationSeconds / 60).toFixed(0)} min; raw numbers in
 [\`bench/million-results.json\`](bench/million-results.json)). ${c.products.toLocaleString('en')} synthetic products with clustered

@@ -3,6 +3,8 @@
 //   npm run bench                 full run: 10k and 100k catalogues on the Postgres server, PGlite at 10k
 //   npm run bench -- --quick      every case, smaller: 10k only, shorter runs, fewer samples
 //   npm run bench -- --1m         also a 1M-product catalogue (long: an hour or more of index builds)
+//   npm run bench:1m              only the CLIP and attribute spaces at 1M (bench/million.ts; its section of
+//                                 BENCHMARKS.md comes from bench/million-results.json)
 //
 // Needs: the Postgres server with pgvector (BENCH_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres; `bench_*` databases are created and dropped),
