@@ -110,8 +110,16 @@ export interface ProductChunk {
   /** Per product; empty unless the generator was asked for tags. */
   readonly tags: string[][];
   readonly clip: Float32Array[];
+  /** Empty when the generator leaves the CNN (IMAGE) space out. */
   readonly cnn: Float32Array[];
   readonly first: number;
+}
+
+export interface GeneratorOptions {
+  /** Whether products get a 2048-d CNN (IMAGE) vector too; without it a catalogue is CLIP + attributes. */
+  readonly cnn?: boolean;
+  /** Whether products get 3–6 tags (the diversity case); off by default. */
+  readonly tags?: boolean;
 }
 
 export interface CatalogueInfo {
@@ -141,12 +149,14 @@ export class CatalogueGenerator {
   private readonly tagRandom: () => number;
   private readonly clusterTags: string[][];
   readonly ids: string[] = [];
+  readonly withCnn: boolean;
 
   constructor(
     readonly size: number,
     readonly seed = 20261128,
-    readonly options: { readonly tags?: boolean } = {},
+    readonly options: GeneratorOptions = {},
   ) {
+    this.withCnn = options.cnn ?? true;
     if (size % 100 !== 0) throw new Error('catalogue sizes must be multiples of 100 (1 % rare category)');
     const modelRandom = seededRandom(seed);
     const modelNormal = normalSource(modelRandom);
@@ -215,15 +225,17 @@ export class CatalogueGenerator {
             false,
           ),
         );
-        chunk.cnn.push(
-          embedding(
-            this.cnnModel,
-            visual,
-            this.normal,
-            { common: 0.8, centre: 1, latent: 0.7, noise: 0.4 },
-            true,
-          ),
-        );
+        if (this.withCnn) {
+          chunk.cnn.push(
+            embedding(
+              this.cnnModel,
+              visual,
+              this.normal,
+              { common: 0.8, centre: 1, latent: 0.7, noise: 0.4 },
+              true,
+            ),
+          );
+        }
       }
       yield chunk;
     }
@@ -320,15 +332,24 @@ function productText(chunk: ProductChunk): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
+/** The spaces a chunk has vectors for: CLIP always, IMAGE unless the generator left it out. */
+function chunkSpaces(
+  chunk: ProductChunk,
+  models: LoadModels,
+): Array<readonly ['CLIP' | 'IMAGE', string, Float32Array[]]> {
+  return [
+    ['CLIP', models.clipModelId, chunk.clip] as const,
+    ...(chunk.cnn.length > 0 ? [['IMAGE', models.cnnModelId, chunk.cnn] as const] : []),
+  ];
+}
+
 // eslint-disable-next-line @typescript-eslint/require-await
 async function* embeddingBinary(chunk: ProductChunk, models: LoadModels): AsyncGenerator<Buffer> {
   const writer = new BinaryCopyWriter(4 << 20);
   yield BinaryCopyWriter.header();
   for (let i = 0; i < chunk.ids.length; i++) {
-    for (const [space, modelId, vector] of [
-      ['CLIP', models.clipModelId, chunk.clip[i]!],
-      ['IMAGE', models.cnnModelId, chunk.cnn[i]!],
-    ] as const) {
+    for (const [space, modelId, vectors] of chunkSpaces(chunk, models)) {
+      const vector = vectors[i]!;
       writer.row(4);
       writer.uuid(chunk.ids[i]!);
       writer.text(space);
@@ -377,10 +398,7 @@ export async function loadThroughPool(
         ],
       );
       productRows += products.rowCount ?? 0;
-      for (const [space, modelId, vectors] of [
-        ['CLIP', models.clipModelId, chunk.clip],
-        ['IMAGE', models.cnnModelId, chunk.cnn],
-      ] as const) {
+      for (const [space, modelId, vectors] of chunkSpaces(chunk, models)) {
         const inserted = await client.query(
           `INSERT INTO product_embedding (product_id, space, model_id, embedding)
            SELECT t.id, $2, $3, t.v::vector FROM unnest($1::uuid[], $4::text[]) AS t(id, v)`,

@@ -87,7 +87,8 @@ export interface IndexTimings {
   /** All HNSW indexes of the migrations on product.attribute_vector, by name. */
   attributeIndexSeconds: Record<string, number>;
   clipIndexSeconds: number;
-  cnnIndexSeconds: number;
+  /** Null when the catalogue has no CNN (IMAGE) vectors (CatalogueGenerator's `cnn: false`). */
+  cnnIndexSeconds: number | null;
   analyzeSeconds: number;
   productRows: number;
   embeddingRows: number;
@@ -102,6 +103,15 @@ export const spaceModels = (ids: {
   clip: { space: ImageSpace.CLIP, modelId: ids.clipModelId, dimension: CLIP_DIMENSION },
 });
 
+/** The models a catalogue has vectors of: no CNN model when the generator left that space out. */
+function catalogueModels(
+  ids: { cnnModelId: string; clipModelId: string },
+  generator: CatalogueGenerator,
+): { cnn: SpaceModel | null; clip: SpaceModel } {
+  const models = spaceModels(ids);
+  return { cnn: generator.withCnn ? models.cnn : null, clip: models.clip };
+}
+
 async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const value = await run();
@@ -114,7 +124,7 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
  */
 async function buildIndexes(
   database: Database,
-  models: { cnn: SpaceModel; clip: SpaceModel },
+  models: { cnn: SpaceModel | null; clip: SpaceModel },
   attributeIndexes: readonly IndexDefinition[],
 ): Promise<
   Pick<IndexTimings, 'attributeIndexSeconds' | 'clipIndexSeconds' | 'cnnIndexSeconds' | 'analyzeSeconds'>
@@ -129,15 +139,25 @@ async function buildIndexes(
   }
   log(`the ${models.clip.modelId} indexes (EmbeddingRepository.ensureIndex)`);
   const [, clipIndexSeconds] = await timed(() => repository.ensureIndex(models.clip));
-  log(`the ${models.cnn.modelId} indexes (EmbeddingRepository.ensureIndex)`);
-  const [, cnnIndexSeconds] = await timed(() => repository.ensureIndex(models.cnn));
-  await database.prisma.$executeRawUnsafe(
-    `INSERT INTO embedding_space (space, active_model_id, target_model_id, updated_at)
-     VALUES ('IMAGE', $1, NULL, now()), ('CLIP', $2, NULL, now())
-     ON CONFLICT (space) DO UPDATE SET active_model_id = EXCLUDED.active_model_id, target_model_id = NULL`,
-    models.cnn.modelId,
-    models.clip.modelId,
-  );
+  let cnnIndexSeconds: number | null = null;
+  const cnn = models.cnn;
+  if (cnn) {
+    log(`the ${cnn.modelId} indexes (EmbeddingRepository.ensureIndex)`);
+    [, cnnIndexSeconds] = await timed(() => repository.ensureIndex(cnn));
+  }
+  const active: Array<[string, string]> = [
+    ...(cnn ? [['IMAGE', cnn.modelId] as [string, string]] : []),
+    ['CLIP', models.clip.modelId],
+  ];
+  for (const [space, modelId] of active) {
+    await database.prisma.$executeRawUnsafe(
+      `INSERT INTO embedding_space (space, active_model_id, target_model_id, updated_at)
+       VALUES ($1, $2, NULL, now())
+       ON CONFLICT (space) DO UPDATE SET active_model_id = EXCLUDED.active_model_id, target_model_id = NULL`,
+      space,
+      modelId,
+    );
+  }
   const [, analyzeSeconds] = await timed(() => database.prisma.$executeRawUnsafe('VACUUM ANALYZE'));
   return { attributeIndexSeconds, clipIndexSeconds, cnnIndexSeconds, analyzeSeconds };
 }
@@ -152,6 +172,16 @@ async function tableBytes(database: Database): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.name, Number(row.bytes)]));
 }
 
+export interface BuildOptions {
+  /** maintenance_work_mem of the index builds (default 2GB). */
+  readonly maintenanceWorkMem?: string;
+  /**
+   * Which of the migrations' attribute HNSW indexes to rebuild after the load (default: all). The
+   * others stay dropped: at 1M each takes many minutes, and only the cosine one serves ATTRIBUTES.
+   */
+  readonly attributeIndexes?: readonly string[];
+}
+
 /** Creates `bench_<name>`, loads the catalogue and builds its indexes; returns the plain URL. */
 export async function prepareServerCatalogue(
   baseUrl: string,
@@ -159,7 +189,8 @@ export async function prepareServerCatalogue(
   generator: CatalogueGenerator,
   ids: { cnnModelId: string; clipModelId: string },
   onProgress?: (done: number) => void,
-): Promise<{ url: string; timings: IndexTimings }> {
+  options: BuildOptions = {},
+): Promise<{ url: string; timings: IndexTimings; leftOut: string[] }> {
   const url = await createBenchDatabase(baseUrl, name);
   let attributeIndexes: IndexDefinition[];
   {
@@ -174,12 +205,18 @@ export async function prepareServerCatalogue(
   // maintenance_work_mem and well under one with 2 GB (the graph fits in memory).
   const database = await openDatabase({
     kind: 'server',
-    url: serverUrl(baseUrl, name, { maintenance_work_mem: '2GB', max_parallel_maintenance_workers: '1' }),
+    url: serverUrl(baseUrl, name, {
+      maintenance_work_mem: options.maintenanceWorkMem ?? '2GB',
+      max_parallel_maintenance_workers: '1',
+    }),
     poolSize: 1,
   });
   try {
-    const indexes = await buildIndexes(database, spaceModels(ids), attributeIndexes);
+    const wanted = options.attributeIndexes;
+    const rebuilt = attributeIndexes.filter((index) => !wanted || wanted.includes(index.name));
+    const indexes = await buildIndexes(database, catalogueModels(ids, generator), rebuilt);
     return {
+      leftOut: attributeIndexes.filter((index) => !rebuilt.includes(index)).map((index) => index.name),
       url,
       timings: {
         loadSeconds: load.generateAndCopySeconds,
@@ -209,7 +246,7 @@ export async function prepareEmbeddedCatalogue(
     const load = await loadThroughPool(database.pool, generator, ids, onProgress);
     // PGlite is one WebAssembly process with a bounded heap: 2 GB is not available there.
     await database.pool.query(`SET maintenance_work_mem = '512MB'`);
-    const indexes = await buildIndexes(database, spaceModels(ids), attributeIndexes);
+    const indexes = await buildIndexes(database, catalogueModels(ids, generator), attributeIndexes);
     return {
       database,
       timings: {

@@ -2,6 +2,7 @@
 // section what dominates the path and where a target is missed, the measured cause.
 import { behaviorTargetRows, renderBehaviorSection } from './behavior-report.js';
 import { type DiversityTimings } from './diversity.js';
+import { millionTargetRows, renderMillionSection } from './million-report.js';
 import { renderScaleOutSection } from './scale-out-report.js';
 import { halfvecKernelNote, renderKernelSubsection } from './pglite-kernel-report.js';
 import { type LatencySummary } from './measure.js';
@@ -275,6 +276,7 @@ tied with the exact 10th as a hit). One category, \`limited-edition\`, holds exa
     ]);
   }
   targetRows.push(...behaviorTargetRows());
+  targetRows.push(...millionTargetRows());
   sections.push(`## Targets\n\n${table(['target', 'measured', ''], targetRows)}`);
 
   // Catalogues.
@@ -310,7 +312,7 @@ ${table(
       )
       .join(', '),
     c.timings.clipIndexSeconds.toFixed(1),
-    c.timings.cnnIndexSeconds.toFixed(1),
+    c.timings.cnnIndexSeconds?.toFixed(1) ?? '—',
     c.timings.analyzeSeconds.toFixed(1),
     Object.entries(c.timings.tableBytes)
       .map(([name, bytes]) => `${name} ${mib(bytes)}`)
@@ -579,7 +581,7 @@ activations), and during ingest the request bodies, decoded photos and float ten
     const serverBuild = builds('server');
     const pgliteBuild =
       embeddedBuild && serverBuild
-        ? `: the 2048-d image index took ${embeddedBuild.timings.cnnIndexSeconds.toFixed(0)} s against ${serverBuild.timings.cnnIndexSeconds.toFixed(0)} s on the server, and every query waits while it builds`
+        ? `: the 2048-d image index took ${embeddedBuild.timings.cnnIndexSeconds?.toFixed(0) ?? '—'} s against ${serverBuild.timings.cnnIndexSeconds?.toFixed(0) ?? '—'} s on the server, and every query waits while it builds`
         : '';
     sections.push(`## 6. Embedded PGlite against the Postgres server (${sizeName(embeddedCases[0]!.catalogueSize)} products)
 
@@ -625,6 +627,8 @@ WebAssembly, and nothing else runs during a build), or when you ingest photos co
   if (behaviour) sections.push(behaviour);
   const scaleOut = renderScaleOutSection();
   if (scaleOut) sections.push(scaleOut);
+  const million = renderMillionSection();
+  if (million) sections.push(million);
   sections.push(renderProposals(results));
 
   return `${sections.join('\n\n')}\n`;

@@ -4,6 +4,8 @@
 //   npm run bench -- --quick      every case, smaller: 10k only, shorter runs, fewer samples
 //   npm run bench -- --1m         also a 1M-product catalogue (long: an hour or more of index builds)
 //   npm run bench:diversity       the diversity + explanations case alone (bench/diversity-run.ts)
+//   npm run bench:1m              only the CLIP and attribute spaces at 1M (bench/million.ts; its section of
+//                                 BENCHMARKS.md comes from bench/million-results.json)
 //
 // Needs: the Postgres server with pgvector (BENCH_DATABASE_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres; `bench_*` databases are created and dropped),
@@ -126,7 +128,7 @@ function logLoad(timings: IndexTimings): void {
     .map((seconds) => seconds.toFixed(1))
     .join(' + ');
   log(
-    `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${attributes} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds.toFixed(1)} s`,
+    `  loaded in ${timings.loadSeconds.toFixed(1)} s; HNSW builds: attributes ${attributes} s, CLIP ${timings.clipIndexSeconds.toFixed(1)} s, CNN (halfvec) ${timings.cnnIndexSeconds?.toFixed(1) ?? '—'} s`,
   );
 }
 
