@@ -786,11 +786,22 @@ medians of 3 rounds; GraphQL p50 at c=1 and req/s at c=16 over HTTP, recall@10 o
   from their B-tree drive, each embedding fetched by key — or the HNSW iterative scan; a one-time filter skips the other
   branch, so there is no extra round trip. 1 % filter at 100k: 24.5 → 12.1 ms (c=16: 97 → 138 req/s); the planner
   had hashed all 100k embeddings of the model for the 1 000 filtered products.
-- **Not applied: vectors stored in line.** \`SET STORAGE PLAIN\` cannot hold the 2048-d CNN vectors (8 196 bytes) that
-  share the \`embedding\` column (rows are limited to 8 160). \`toast_tuple_target = 8160\` keeps the 512-d CLIP rows in
-  line while CNN rows still go to TOAST; on a 10k copy with the CLIP rows rewritten, the CLIP floor went 2.49 → 2.10 ms
-  and an exact CLIP scan of 10k rows 24.4 → 7.5 ms, but with the heap's new statistics the planner stopped using the
-  image index in the three-space statement (39 → 365 ms). Worth doing together with a guard on that plan; not done.
+- **Vectors stored in their rows** (migration 20261206060000): \`embedding\` with \`STORAGE MAIN\` (in the row up to a
+  page: 512-d CLIP and 1280-d MobileNetV2 vectors; out of line only when it cannot fit), and for vectors above 2000
+  dimensions a generated \`embedding_half\` (the halfvec they are indexed and compared as, 4 KiB, in the row) that their
+  indexes and queries now use. \`SET STORAGE PLAIN\` and \`toast_tuple_target\` (tried before, above) could not hold the
+  2048-d vectors; this needs neither. Scoring 263 candidates of the three-space statement at 10k: reading the TOASTed
+  vector, converting it to halfvec and comparing cost 19–23 ms, the inline halfvec 4–5 ms with the joins (psql, same
+  candidates; the vector→halfvec conversion alone was about half). With each candidate's distance also computed once
+  (the similarities became arithmetic on the materialised distances; before, the distance and the similarity each
+  compared the vectors) and stored-vector candidates no longer joined to \`product\` without a filter: three weighted
+  spaces at 10k, GraphQL p50 at c=1, \`bench/near-floor.ts\` with the 056142b build on an unmigrated copy and this one on
+  a migrated copy, alternating, three sweeps of two rounds on a machine loaded by other sessions (load 4–11): 96.3 →
+  55.6, 100.5 → 42.7, 66.9 → 36.5, 86.3 → 50.4, 79.4 → 54.1, 100.4 → 35.4 ms — about half; recall@10 1.000 in every
+  row; at 100k the three-space plan kept every index (33.9 ms under the same load, recall 1.000). The candidate join
+  alone: 19.5 → 18.3 ms mean for the statement (\`pgbench\`, alternating 5 s runs). Cost: the 100k table is 6 % bigger
+  (16 % at 10k; SCALING.md), and the migration rewrites \`product_embedding\` once (34 s at 10k with the 512-d
+  indexes rebuilt; the 2048-d ones are rebuilt by the service after it starts).
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
