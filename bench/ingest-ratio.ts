@@ -49,6 +49,8 @@ interface Sample {
   oneInFlight: number;
   twoInFlight: number;
   limit: number;
+  /** The service process's CPU time per product with 2 in flight: what contention cannot hide. */
+  cpuMsPerProduct: number;
 }
 
 async function main(): Promise<void> {
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
           const tag = `${variant.name.replace(/\W/g, '')}-${round}`;
           await warmIngest(service.url, photos, axes, `warm-${tag}`);
           const perSecond: number[] = [];
+          let cpuMsPerProduct = 0;
           for (const inFlight of [1, 2]) {
             const run = await ingestOverHttp(service.url, service.pid, photos, axes, {
               prefix: `ingest-${tag}-${inFlight}`,
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
               inFlight,
             });
             perSecond.push(run.itemsPerSec);
+            cpuMsPerProduct = (run.usage.processCores * run.seconds * 1000) / run.products;
           }
           const sample: Sample = {
             variant: variant.name,
@@ -115,13 +119,18 @@ async function main(): Promise<void> {
             oneInFlight: perSecond[0]!,
             twoInFlight: perSecond[1]!,
             limit: limit.itemsPerSec,
+            cpuMsPerProduct,
           };
           samples.push(sample);
           log(
             `round ${round} ${variant.name}: ${sample.oneInFlight.toFixed(2)} / ${sample.twoInFlight.toFixed(2)} products/s ` +
               `(1 / 2 in flight), model limit ${sample.limit.toFixed(2)} (CNN ${limit.cnnMsPerImage.toFixed(1)} + CLIP ${limit.clipMsPerImage.toFixed(1)} ms), ` +
-              `ratio ${(Math.max(sample.oneInFlight, sample.twoInFlight) / sample.limit).toFixed(3)}`,
+              `ratio ${(Math.max(sample.oneInFlight, sample.twoInFlight) / sample.limit).toFixed(3)}, ` +
+              `service CPU ${sample.cpuMsPerProduct.toFixed(0)} ms per product`,
           );
+        } catch (error) {
+          console.error(`the ${variant.name} service failed; its stderr:\n${service.stderr()}`);
+          throw error;
         } finally {
           await service.stop();
         }
@@ -136,15 +145,16 @@ async function main(): Promise<void> {
     return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   };
   console.log(
-    '\n| variant | 1 in flight products/s | 2 in flight products/s | model limit products/s | ratio (best of 1/2 ÷ limit) |',
+    '\n| variant | 1 in flight products/s | 2 in flight products/s | model limit products/s | ratio (best of 1/2 ÷ limit) | service CPU ms per product |',
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const variant of variants) {
     const own = samples.filter((sample) => sample.variant === variant.name);
     console.log(
       `| ${variant.name} (median of ${own.length}) | ${median(own.map((s) => s.oneInFlight)).toFixed(2)} | ` +
         `${median(own.map((s) => s.twoInFlight)).toFixed(2)} | ${median(own.map((s) => s.limit)).toFixed(2)} | ` +
-        `${median(own.map((s) => Math.max(s.oneInFlight, s.twoInFlight) / s.limit)).toFixed(3)} |`,
+        `${median(own.map((s) => Math.max(s.oneInFlight, s.twoInFlight) / s.limit)).toFixed(3)} | ` +
+        `${median(own.map((s) => s.cpuMsPerProduct)).toFixed(0)} |`,
     );
   }
 }
