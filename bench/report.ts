@@ -729,6 +729,21 @@ medians of 3 rounds; GraphQL p50 at c=1 and req/s at c=16 over HTTP, recall@10 o
   and an exact CLIP scan of 10k rows 24.4 → 7.5 ms, but with the heap's new statistics the planner stopped using the
   image index in the three-space statement (39 → 365 ms). Worth doing together with a guard on that plan; not done.
 
+After the 2026-12-06 run (issue 14, ingest 0.72 of the model limit):
+
+- **Ingest: each photo decoded once for both models, the next batch preprocessed during inference, one model run
+  at a time per process.** \`ProductMediaService\` decodes each batch of 16 canonical JPEGs once into the CNN and CLIP
+  tensors (\`ImagePreprocessor.preprocessEach\`: one decode, two resizes) while the batch before it runs, and queues
+  the runs of concurrent requests in one lane. Validation (load and canonicalise every photo) still ends before any
+  inference or write; the write stays one transaction after all embeddings. Measured with \`npm run bench:ingest --
+  --compare before=<built main>\` (10k catalogue, 5 × 32 products per run, before and after interleaved, each against
+  a model limit measured right before it) while other sessions loaded this 2-core machine (load 2–8; the model limit
+  itself moved between 3 and 15 products/s): medians of 3 rounds, 2 in flight 8.22 → 10.78 products/s, ratio 0.74 →
+  0.80, service CPU 209 → 171 ms per product; in the quietest round alone 0.74 → 0.72. A second run (3 rounds, load
+  4–7) gave ratio 0.98 → 0.80 and 3.50 → 3.49 products/s. Not a demonstrated gain on this evidence: the noise is
+  larger than any effect; rerun on a quiet machine. Not done: writing one batch's embeddings while the next embeds, which
+  needs the request's one transaction open across inference (PGlite would wait for it).
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
