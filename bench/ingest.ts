@@ -10,6 +10,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import { loadConfig } from '../src/config.js';
 import { type Database } from '../src/db/database.js';
 import { ImageSpace } from '../src/inference/ports.js';
+import { INFERENCE_BATCH } from '../src/embeddings/product-media.service.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services.js';
 // The two imaging classes are timed in the profile below (their stages run inside the service's
@@ -175,9 +176,10 @@ const sumMs = (intervals: readonly Interval[] = []): number =>
 
 /**
  * Both models as the service runs them — its model provider (sessions opened with its options and
- * its CNN graph edit) behind its media service's batching (`services.media.embed`) — timing only
- * onnxruntime's session.run on the preprocessed tensors: products per second = images / (CNN run
- * time + CLIP run time). The model preprocessing is the rest of each embed call.
+ * its CNN graph edit), in the media service's batches of INFERENCE_BATCH — timing only onnxruntime's
+ * session.run, back to back, on tensors preprocessed beforehand (so no preprocessing competes with
+ * the runs): products per second = images / (CNN run time + CLIP run time). The preprocessing is
+ * timed on its own, one model at a time, as before the service decoded once for both.
  */
 export async function modelLimit(
   database: Database,
@@ -196,26 +198,32 @@ export async function modelLimit(
   for (const source of sources) canonical.push((await preprocessor.toCanonicalJpeg(source)).bytes);
   const canonicalMs = performance.now() - started;
 
-  const embed = async (space: ImageSpace, modelId: string, batch: readonly Buffer[]): Promise<void> => {
-    const vectors = await services.media.embed(space, modelId, batch);
-    if (!vectors) throw new Error(`model ${modelId} is not installed`);
-  };
   try {
-    // Warm-up: loads both models; the first run of a session allocates its arenas.
-    const first = canonical.slice(0, 16);
-    await embed(ImageSpace.IMAGE, ids.cnn, first);
-    await embed(ImageSpace.CLIP, ids.clip, first);
+    const encoders = {
+      cnn: await services.models.imageEncoder(ImageSpace.IMAGE, ids.cnn),
+      clip: await services.models.imageEncoder(ImageSpace.CLIP, ids.clip),
+    };
+    const batches: Array<{ count: number; cnn: Float32Array; clip: Float32Array }> = [];
+    let cnnPreprocessMs = 0;
+    let clipPreprocessMs = 0;
+    for (let start = 0; start < canonical.length; start += INFERENCE_BATCH) {
+      const chunk = canonical.slice(start, start + INFERENCE_BATCH);
+      started = performance.now();
+      const cnn = await preprocessor.preprocess(chunk, encoders.cnn.preprocess);
+      cnnPreprocessMs += performance.now() - started;
+      started = performance.now();
+      const clip = await preprocessor.preprocess(chunk, encoders.clip.preprocess);
+      clipPreprocessMs += performance.now() - started;
+      batches.push({ count: chunk.length, cnn, clip });
+    }
+    // Warm-up: the first run of a session allocates its arenas.
+    await encoders.cnn.embedPreprocessed(batches[0]!.cnn, batches[0]!.count);
+    await encoders.clip.embedPreprocessed(batches[0]!.clip, batches[0]!.count);
     const intervals = new Map<string, Interval[]>();
     const usage = sampleUsage(process.pid);
-    let cnnEmbedMs = 0;
-    let clipEmbedMs = 0;
     await timeSessionRuns(async () => {
-      started = performance.now();
-      await embed(ImageSpace.IMAGE, ids.cnn, canonical);
-      cnnEmbedMs = performance.now() - started;
-      started = performance.now();
-      await embed(ImageSpace.CLIP, ids.clip, canonical);
-      clipEmbedMs = performance.now() - started;
+      for (const batch of batches) await encoders.cnn.embedPreprocessed(batch.cnn, batch.count);
+      for (const batch of batches) await encoders.clip.embedPreprocessed(batch.clip, batch.count);
     }, intervals);
     const window = usage.stop();
     const cnnRuns = intervals.get('inference CNN (onnxruntime)') ?? [];
@@ -224,16 +232,15 @@ export async function modelLimit(
     const cnnMs = sumMs(cnnRuns);
     const clipMs = sumMs(clipRuns);
     return {
-      // The media service's inference batch, as the runs it made show.
-      batchSize: Math.ceil(images / cnnRuns.length),
+      batchSize: INFERENCE_BATCH,
       images,
       cnnMsPerImage: cnnMs / images,
       clipMsPerImage: clipMs / images,
       itemsPerSec: images / ((cnnMs + clipMs) / 1000),
       cores: window.processCores,
       canonicalMsPerImage: canonicalMs / images,
-      cnnPreprocessMsPerImage: (cnnEmbedMs - cnnMs) / images,
-      clipPreprocessMsPerImage: (clipEmbedMs - clipMs) / images,
+      cnnPreprocessMsPerImage: cnnPreprocessMs / images,
+      clipPreprocessMsPerImage: clipPreprocessMs / images,
       intraOpThreads: 'cores (the service default; MODEL_THREADS unset)',
     };
   } finally {
@@ -361,6 +368,15 @@ export async function profilePipeline(
       'preprocess',
       (args) =>
         `preprocess for ${(args[1] as { interpolation: string }).interpolation === 'bicubic' ? 'CLIP' : 'CNN'} (sharp decode + resize, JS crop/normalise)`,
+      intervals,
+    ),
+    wrap(
+      ImagePreprocessor.prototype,
+      'preprocessEach',
+      (args) =>
+        (args[1] as readonly unknown[]).length > 1
+          ? 'preprocess for both models (one sharp decode, two resizes, JS crop/normalise)'
+          : 'preprocess for one model (sharp decode + resize, JS crop/normalise)',
       intervals,
     ),
     wrap(

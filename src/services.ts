@@ -142,6 +142,7 @@ export async function createServices(database: Database, config: Config, logger:
   const media = new ProductMediaService(
     imageLoader,
     preprocessor,
+    preprocessor,
     models,
     spaces,
     logger,

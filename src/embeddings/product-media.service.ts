@@ -6,8 +6,14 @@
 import { createHash } from 'node:crypto';
 import { type Logger } from 'pino';
 import { ModelUnavailableError } from '../errors/domain-errors.js';
-import { type ModelProvider } from '../inference/ports.js';
-import { type ImageCanonicalizer, type ImageSource, type ImageSourceInput } from '../imaging/image-source.js';
+import { type ImageEncoder, type ModelProvider } from '../inference/ports.js';
+import {
+  type ImageCanonicalizer,
+  type ImageSource,
+  type ImageSourceInput,
+  type ImageTensorizer,
+} from '../imaging/image-source.js';
+import { type PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { type ProductEmbedding, type ProductMedia } from './embedding.domain.js';
 import { ImageSpace } from '../inference/ports.js';
 import { type EmbeddingSpaceService } from './embedding-space.service.js';
@@ -35,9 +41,13 @@ export async function mapWithConcurrency<T, R>(
 }
 
 export class ProductMediaService {
+  /** The last model run queued by this process (see embedWith). */
+  private lane: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly source: ImageSource,
     private readonly canonicalizer: ImageCanonicalizer,
+    private readonly tensorizer: ImageTensorizer,
     private readonly models: ModelProvider,
     private readonly spaces: EmbeddingSpaceService,
     private readonly logger: Logger,
@@ -78,34 +88,40 @@ export class ProductMediaService {
     });
     const present = images.flatMap((image, index) => (image && !this.deferTo ? [{ image, index }] : []));
     const embeddings = new Map<number, ProductEmbedding[]>();
+    if (present.length === 0) return images.map((image) => (image ? { image, embeddings: [] } : null));
+    const encoders: ImageEncoder[] = [];
     for (const space of [ImageSpace.IMAGE, ImageSpace.CLIP]) {
-      if (present.length === 0) break;
       for (const modelId of await this.spaces.ingestModelIds(space)) {
-        const vectors = await this.embed(
-          space,
-          modelId,
-          present.map((entry) => entry.image.bytes),
-        );
-        if (!vectors) continue;
-        present.forEach((entry, position) => {
-          const list = embeddings.get(entry.index) ?? [];
-          list.push({ space, modelId, vector: vectors[position]! });
-          embeddings.set(entry.index, list);
-        });
+        const encoder = await this.encoder(space, modelId);
+        if (encoder) encoders.push(encoder);
       }
     }
+    const vectors = await this.embedWith(
+      encoders,
+      present.map((entry) => entry.image.bytes),
+    );
+    encoders.forEach((encoder, position) => {
+      present.forEach((entry, row) => {
+        const list = embeddings.get(entry.index) ?? [];
+        list.push({ space: encoder.space, modelId: encoder.modelId, vector: vectors[position]![row]! });
+        embeddings.set(entry.index, list);
+      });
+    });
     return images.map((image, index) => (image ? { image, embeddings: embeddings.get(index) ?? [] } : null));
   }
 
   /** Embeds canonical images with one model, in batches; null when the model is not installed. */
   async embed(space: ImageSpace, modelId: string, images: readonly Buffer[]): Promise<Float32Array[] | null> {
+    const encoder = await this.encoder(space, modelId);
+    if (!encoder) return null;
+    const [vectors] = await this.embedWith([encoder], images);
+    return vectors!;
+  }
+
+  /** The encoder of a model; null (logged) when it is not installed. */
+  private async encoder(space: ImageSpace, modelId: string): Promise<ImageEncoder | null> {
     try {
-      const encoder = await this.models.imageEncoder(space, modelId);
-      const vectors: Float32Array[] = [];
-      for (let start = 0; start < images.length; start += INFERENCE_BATCH) {
-        vectors.push(...(await encoder.encode(images.slice(start, start + INFERENCE_BATCH))));
-      }
-      return vectors;
+      return await this.models.imageEncoder(space, modelId);
     } catch (error) {
       if (!(error instanceof ModelUnavailableError)) throw error;
       this.logger.warn(
@@ -114,5 +130,55 @@ export class ProductMediaService {
       );
       return null;
     }
+  }
+
+  /**
+   * Every encoder's embeddings of the canonical images (one list per encoder), in batches of
+   * INFERENCE_BATCH, pipelined: each image is decoded once for all encoders (one tensor per distinct
+   * preprocessing), and the next batch is decoded and preprocessed on sharp's threads while this one
+   * runs inference on onnxruntime's. The runs themselves go one at a time through the process's
+   * inference lane, so concurrent requests do not split the cores between two models mid-run.
+   */
+  private async embedWith(
+    encoders: readonly ImageEncoder[],
+    images: readonly Buffer[],
+  ): Promise<Float32Array[][]> {
+    const results = encoders.map((): Float32Array[] => []);
+    if (encoders.length === 0 || images.length === 0) return results;
+    const specs: PreprocessSpec[] = [];
+    const specOf = encoders.map((encoder) => {
+      const key = JSON.stringify(encoder.preprocess);
+      const known = specs.findIndex((spec) => JSON.stringify(spec) === key);
+      if (known >= 0) return known;
+      specs.push(encoder.preprocess);
+      return specs.length - 1;
+    });
+    const tensorsOf = (start: number): Promise<Float32Array[]> => {
+      const pending = this.tensorizer.preprocessEach(images.slice(start, start + INFERENCE_BATCH), specs);
+      // Awaited below unless an earlier batch failed; then its outcome no longer matters.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    let next = tensorsOf(0);
+    for (let start = 0; start < images.length; start += INFERENCE_BATCH) {
+      const count = Math.min(INFERENCE_BATCH, images.length - start);
+      const tensors = await next;
+      if (start + INFERENCE_BATCH < images.length) next = tensorsOf(start + INFERENCE_BATCH);
+      for (const [position, encoder] of encoders.entries()) {
+        const batch = tensors[specOf[position]!]!;
+        results[position]!.push(...(await this.inferenceLane(() => encoder.embedPreprocessed(batch, count))));
+      }
+    }
+    return results;
+  }
+
+  /** Runs `run` after every model run queued before it in this process. */
+  private inferenceLane<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.lane.then(run);
+    this.lane = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 }

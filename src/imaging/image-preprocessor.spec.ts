@@ -299,6 +299,53 @@ describe('ImagePreprocessor.preprocess', () => {
   });
 });
 
+describe('ImagePreprocessor.preprocessEach', () => {
+  const clipLike: PreprocessSpec = {
+    resizeShortSide: 224,
+    interpolation: 'bicubic',
+    cropSize: 224,
+    rescale: 1 / 255,
+    mean: [0.48145466, 0.4578275, 0.40821073],
+    std: [0.26862954, 0.26130258, 0.27577711],
+    channelOrder: 'RGB',
+    layout: 'NCHW',
+  };
+
+  it('gives, from one decode per image, exactly the batch preprocess gives for each spec', async () => {
+    const images = await Promise.all([
+      fromPixels(640, 480, 3, (x, y) => [x % 256, y % 256, (x * y) % 256])
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+      fromPixels(150, 300, 4, (x, y) => [(x * 3) % 256, 200, y % 256, 128])
+        .png()
+        .toBuffer(),
+      // Smaller than the CNN crop after resizing to 100 px: padded.
+      solid(90, 120, [12, 34, 56]).png().toBuffer(),
+    ]);
+    const specs = [imagenet, clipLike, pixels(100, 112, { channelOrder: 'BGR' })];
+
+    const batches = await preprocessor.preprocessEach(images, specs);
+
+    expect(batches).toHaveLength(3);
+    for (const [position, spec] of specs.entries()) {
+      const alone = await preprocessor.preprocess(images, spec);
+      // Bit for bit (a byte comparison: toEqual over 450k floats is slow).
+      expect(Buffer.from(batches[position]!.buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    }
+    // The padding of the third spec is the normalised 0 around the 100×133 picture.
+    expect(at(batches[2]!, 112, 2, 0, 0, 0)).toBe(0);
+    expect(at(batches[2]!, 112, 2, 0, 56, 56)).toBe(56);
+  });
+
+  it('names the image that cannot be decoded', async () => {
+    const good = await solid(10, 10, [1, 2, 3]).png().toBuffer();
+
+    await expect(
+      preprocessor.preprocessEach([good, Buffer.from('nope')], [imagenet, clipLike]),
+    ).rejects.toMatchObject({ details: { field: 'images[1]', reason: 'undecodable' } });
+  });
+});
+
 describe('ImagePreprocessor.toCanonicalJpeg', () => {
   it('stores an upright, opaque, sRGB JPEG with the shorter side reduced to 512 and no subsampling', async () => {
     // Stored 1200×800 with orientation 6: displayed as an 800×1200 portrait, so 512×768 after reduction.

@@ -47,14 +47,31 @@ export class ImagePreprocessor {
    * InvalidImageError with field `images[i]`; callers that know the real field path rethrow.
    */
   async preprocess(images: readonly Buffer[], spec: PreprocessSpec): Promise<Float32Array> {
-    const plane = spec.cropSize * spec.cropSize;
-    const batch = new Float32Array(images.length * 3 * plane);
+    const [batch] = await this.preprocessEach(images, [spec]);
+    return batch!;
+  }
+
+  /**
+   * One batch per spec, as `preprocess` makes it, from a single decode of each image: the decoded
+   * pixels are resized once per spec (both resizes at once, on sharp's threads).
+   */
+  async preprocessEach(images: readonly Buffer[], specs: readonly PreprocessSpec[]): Promise<Float32Array[]> {
+    const batches = specs.map((spec) => new Float32Array(images.length * 3 * spec.cropSize * spec.cropSize));
     await this.forEachConcurrently(images, async (image, index) => {
       const decoded = await this.decodeRgb(image, `images[${index}]`);
-      const resized = await this.resizeShortSide(decoded, spec, `images[${index}]`);
-      writeNormalisedCentreCrop(resized, spec, batch, index * 3 * plane);
+      await Promise.all(
+        specs.map(async (spec, position) => {
+          const resized = await this.resizeShortSide(decoded, spec, `images[${index}]`);
+          writeNormalisedCentreCrop(
+            resized,
+            spec,
+            batches[position]!,
+            index * 3 * spec.cropSize * spec.cropSize,
+          );
+        }),
+      );
     });
-    return batch;
+    return batches;
   }
 
   /**
@@ -207,17 +224,27 @@ function writeNormalisedCentreCrop(
   const top = centreCropOffset(image.height, crop);
   const left = centreCropOffset(image.width, crop);
   const colours = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  // Inside the image, fewer rows and columns than the crop when the image is smaller (zero padding).
+  const firstY = Math.max(0, -top);
+  const endY = Math.min(crop, image.height - top);
+  const firstX = Math.max(0, -left);
+  const endX = Math.min(crop, image.width - left);
+  const { data, width } = image;
   colours.forEach((colour, plane) => {
     const mean = spec.mean[colour] ?? 0;
     const std = spec.std[colour] ?? 1;
+    // Every 8-bit value's normalised float, computed once with the same expression per value.
+    const normalised = new Float32Array(256);
+    for (let value = 0; value < 256; value++) normalised[value] = (value * spec.rescale - mean) / std;
     const planeOffset = offset + plane * crop * crop;
-    for (let y = 0; y < crop; y++) {
-      const sourceY = top + y;
-      for (let x = 0; x < crop; x++) {
-        const sourceX = left + x;
-        const inside = sourceY >= 0 && sourceY < image.height && sourceX >= 0 && sourceX < image.width;
-        const value = inside ? (image.data[(sourceY * image.width + sourceX) * 3 + colour] ?? 0) : 0;
-        batch[planeOffset + y * crop + x] = (value * spec.rescale - mean) / std;
+    if (firstY > 0 || endY < crop || firstX > 0 || endX < crop) {
+      batch.fill(normalised[0]!, planeOffset, planeOffset + crop * crop);
+    }
+    for (let y = firstY; y < endY; y++) {
+      let source = ((top + y) * width + left + firstX) * 3 + colour;
+      const rowOffset = planeOffset + y * crop;
+      for (let x = firstX; x < endX; x++, source += 3) {
+        batch[rowOffset + x] = normalised[data[source]!]!;
       }
     }
   });

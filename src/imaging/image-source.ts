@@ -1,7 +1,8 @@
 // What the rest of the service knows of client images: where one comes from, what loading it
-// yields, the two jobs image intake does (load safely, canonicalise), and the one rule every
+// yields, the three jobs image intake does (load safely, canonicalise, make model inputs), and the one rule every
 // caller checks before any fetch — exactly one source.
 import { type FieldProblem } from '../errors/domain-errors.js';
+import { type PreprocessSpec } from './preprocess-spec.js';
 
 /** A client's photo: exactly one of an http(s) URL or the bytes in base64. */
 export interface ImageSourceInput {
@@ -26,6 +27,11 @@ export interface ImageSource {
 /** The copy of an image the service stores and embeds: upright sRGB JPEG, shorter side ≤ 512 px. */
 export interface ImageCanonicalizer {
   toCanonicalJpeg(image: Buffer, field?: string): Promise<{ bytes: Buffer; width: number; height: number }>;
+}
+
+/** Model inputs from canonical images: one decode per image, one NCHW float batch per spec. */
+export interface ImageTensorizer {
+  preprocessEach(images: readonly Buffer[], specs: readonly PreprocessSpec[]): Promise<Float32Array[]>;
 }
 
 /** Exactly one of url and base64 (empty strings count as absent); null when the source is well-formed. */

@@ -195,6 +195,8 @@ export class OnnxModelProvider implements ModelProvider {
         space: spaceOf(spec),
         modelId: spec.id,
         dimension: spec.dimension,
+        preprocess,
+        embedPreprocessed: (batch, count) => model.embed(batch, count),
         encode: async (images) => {
           if (images.length === 0) return [];
           const batch = await this.preprocessor.preprocess(images, preprocess);

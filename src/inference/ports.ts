@@ -1,6 +1,7 @@
 // What services need from the models, as plain interfaces: the image spaces models embed into,
 // encoders, and the provider that loads them. The implementation (onnx-model.provider.ts) runs
 // onnxruntime-node; services never import it.
+import { type PreprocessSpec } from '../imaging/preprocess-spec.js';
 
 export enum ImageSpace {
   IMAGE = 'IMAGE',
@@ -17,6 +18,10 @@ export interface SpaceModel {
 /** Images → L2-normalised embeddings of one model. */
 export interface ImageEncoder extends SpaceModel {
   encode(images: readonly Buffer[]): Promise<Float32Array[]>;
+  /** How the model wants its pixels prepared, for callers that preprocess images themselves. */
+  readonly preprocess: PreprocessSpec;
+  /** Embeddings of `count` images already preprocessed with `preprocess` ([count, 3, crop, crop] NCHW). */
+  embedPreprocessed(batch: Float32Array, count: number): Promise<Float32Array[]>;
 }
 
 /** Texts → L2-normalised CLIP text embeddings (in the same space as the CLIP image encoder). */
