@@ -155,7 +155,14 @@ describe.each(testDatabaseKinds())('embedding jobs on the queue (%s Postgres)', 
       );
       expect(Date.now() - switched).toBeLessThan(ACTIVE_MODEL_CACHE_MS);
     }
-    expect(slices).toEqual(['more', 'done']);
+    // The switch is written inside the last slice, which reports 'done' a moment later.
+    await until(
+      () => Promise.resolve(slices.at(-1)),
+      (last) => last === 'done',
+    );
+    // At least two slices (the first is held past its 1 s budget); more when the machine is slow.
+    expect(slices.length).toBeGreaterThanOrEqual(2);
+    expect(slices).toEqual([...Array<string>(slices.length - 1).fill('more'), 'done']);
     // Each product's new vector was computed exactly once.
     expect([...computed].sort()).toEqual([...new Set(computed)].sort());
     expect(computed).toHaveLength(SKUS.length);

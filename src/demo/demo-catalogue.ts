@@ -31,6 +31,10 @@ function example(
     category: 'example',
     price: 10,
     currency: 'EUR',
+    // Tagged, so the TAGS space ranks them by what they share with a product (nothing) rather than
+    // leaving them out of it: without tags, a storefront's "similar" row (ATTRIBUTES + TAGS) would
+    // score these photo-less examples on attributes alone and put them first.
+    tags: ['example'],
     attributes: [
       { axis: 'value_for_money', value },
       { axis: 'customer_satisfaction', value: satisfaction },
