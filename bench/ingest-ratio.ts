@@ -17,7 +17,7 @@ import { dropBenchDatabase, prepareServerCatalogue } from './databases.js';
 import { productPhotos } from './images.js';
 import { attributeAxes, ingestOverHttp, modelLimit, warmIngest } from './ingest.js';
 import { CLIP_MODEL_ID, CNN_MODEL_ID, prepareBenchModels } from './onnx-models.js';
-import { ADMIN_KEY, ANALYST_KEY, startService } from './service-process.js';
+import { modelEnv, startService } from './service-process.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -64,14 +64,7 @@ async function main(): Promise<void> {
     cnnModelId: CNN_MODEL_ID,
     clipModelId: CLIP_MODEL_ID,
   });
-  const env = {
-    MODELS_DIR: models.modelsDir,
-    MODELS_MANIFEST: models.manifestPath,
-    IMAGE_MODEL: CNN_MODEL_ID,
-    CLIP_MODEL: CLIP_MODEL_ID,
-    ADMIN_API_KEYS: ADMIN_KEY,
-    ANALYST_API_KEYS: ANALYST_KEY,
-  };
+  const env = modelEnv(models);
   const variants = [...compared, { name: 'this checkout', root: PROJECT_ROOT }];
   const samples: Sample[] = [];
   try {

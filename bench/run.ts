@@ -63,7 +63,7 @@ import {
 import { FLOOR_SQL, QUERY_CASES, ROOT_FIELDS_QUERY, rootFieldNames } from './query-cases.js';
 import { renderReport } from './report.js';
 import { type BenchResults, type DatabaseKindName, type QueryCaseResult } from './results.js';
-import { ADMIN_KEY, ANALYST_KEY, type ServiceProcess, startService } from './service-process.js';
+import { modelEnv, type ServiceProcess, startService } from './service-process.js';
 import {
   capturingView,
   inProcessApp,
@@ -133,17 +133,6 @@ function logLoad(timings: IndexTimings): void {
 }
 
 const sizeName = (size: number): string => (size >= 1_000_000 ? `${size / 1_000_000}m` : `${size / 1000}k`);
-
-function modelEnv(models: BenchModels): Record<string, string> {
-  return {
-    MODELS_DIR: models.modelsDir,
-    MODELS_MANIFEST: models.manifestPath,
-    IMAGE_MODEL: CNN_MODEL_ID,
-    CLIP_MODEL: CLIP_MODEL_ID,
-    ADMIN_API_KEYS: ADMIN_KEY,
-    ANALYST_API_KEYS: ANALYST_KEY,
-  };
-}
 
 /** The service builds missing vector indexes in the background at start; measure only once none is being built. */
 async function waitForIndexBuilds(url: string): Promise<void> {

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { rssBytes } from './measure.js';
+import { CLIP_MODEL_ID, CNN_MODEL_ID, type BenchModels } from './onnx-models.js';
 
 export const ADMIN_KEY = 'bench-admin-key';
 export const ANALYST_KEY = 'bench-analyst-key';
@@ -130,4 +131,16 @@ export async function graphql<T>(
     throw new Error(`GraphQL error (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body)}`);
   }
   return body.data;
+}
+
+/** The environment a benchmarked service needs: the bench's models and its API keys. */
+export function modelEnv(models: BenchModels): Record<string, string> {
+  return {
+    MODELS_DIR: models.modelsDir,
+    MODELS_MANIFEST: models.manifestPath,
+    IMAGE_MODEL: CNN_MODEL_ID,
+    CLIP_MODEL: CLIP_MODEL_ID,
+    ADMIN_API_KEYS: ADMIN_KEY,
+    ANALYST_API_KEYS: ANALYST_KEY,
+  };
 }
