@@ -87,15 +87,18 @@ export const FLOOR_SQL = {
      ORDER BY score DESC LIMIT ${K}`,
     values: [productId, [RARE_CATEGORY]],
   }),
-  // The filtered rows from the category B-tree drive, each embedding fetched by key (OFFSET 0 keeps
-  // the planner from hashing every embedding of the model instead).
+  // The filtered rows' ids from the category B-tree drive (index-only with the (category, id)
+  // index), each embedding fetched by key (OFFSET 0 keeps the planner from hashing every embedding
+  // of the model instead); the product columns are read for the k winners only.
   'filtered exact scan (B-tree)': (productId: string, models: CaseModels): SqlStatement => ({
-    text: `SELECT ${COLUMNS}, 1 - (${embedding(CLIP_TYPE)} <=> q.v) AS score
-             FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q, product p
-             CROSS JOIN LATERAL (SELECT * FROM product_embedding e
-                                  WHERE e.product_id = p.id AND e.model_id = '${models.clipModelId}' OFFSET 0) e
-            WHERE p.category = ANY($2::text[]) AND p.id <> $1::uuid
-            ORDER BY (${embedding(CLIP_TYPE)} <=> q.v) + 0 LIMIT ${K}`,
+    text: `SELECT ${COLUMNS}, 1 - w.d AS score FROM (
+             SELECT f.id, ${embedding(CLIP_TYPE)} <=> q.v AS d
+               FROM (SELECT ${embeddingQuery(CLIP_TYPE, `'${models.clipModelId}'`)} AS v) q, product f
+               CROSS JOIN LATERAL (SELECT * FROM product_embedding e
+                                    WHERE e.product_id = f.id AND e.model_id = '${models.clipModelId}' OFFSET 0) e
+              WHERE f.category = ANY($2::text[]) AND f.id <> $1::uuid
+              ORDER BY (${embedding(CLIP_TYPE)} <=> q.v) + 0 LIMIT ${K}) w
+             JOIN product p ON p.id = w.id ORDER BY w.d`,
     values: [productId, [RARE_CATEGORY]],
   }),
 };

@@ -387,8 +387,8 @@ export function recommendationSql(
  * filter's iterative scan returns them in relaxed order) — the shape of the best hand-written query,
  * with nothing to union, deduplicate or score again. Same columns as recommendationSql.
  *
- * With a filter, the statement first counts the products passing it, up to `exactScanMaxRows`
- * (FILTER_EXACT_SCAN_MAX_ROWS; an index-only count when the filter has a B-tree), and runs one of
+ * With a filter, the statement first reads the products passing it, up to `exactScanMaxRows` + 1
+ * (FILTER_EXACT_SCAN_MAX_ROWS; through the filter's B-tree where it has one), and runs one of
  * two branches by that count — the other is cut off by a one-time filter before it starts, so the
  * choice costs no extra round trip: few rows are scored exactly through the filter's own index; more
  * go to the HNSW iterative scan, which must visit about candidates ÷ selectivity graph nodes.
@@ -414,22 +414,27 @@ function singleTargetSql(
                        ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${plan.candidatesPerTarget}`;
   let candidates = nearest;
   if (plan.filter) {
-    ctes.push(sql`filtered(n) AS (SELECT count(*) FROM (SELECT 1 FROM product p
-      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${exactScanMaxRows + 1}) AS f)`);
+    // The products passing the filter, up to one more than the exact branch takes, are read once:
+    // their count picks the branch, and the exact branch scores exactly these rows (before, it ran
+    // the filter a second time — 1.7 of 10.5 ms at 100k).
+    ctes.push(sql`filtered AS MATERIALIZED (SELECT p.id FROM product p
+      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${exactScanMaxRows + 1})`);
+    ctes.push(sql`filtered_count(n) AS (SELECT count(*) FROM filtered)`);
     // Every filtered product scored, ordered by the exact distance (scores fall as distances grow);
-    // "+ 0" keeps the planner off the HNSW index for this branch.
-    // The filtered products drive: each one's embedding fetched by key (OFFSET 0 keeps the planner
-    // from hashing every embedding of the model instead, 12 ms of the 17 at 100k).
+    // "+ 0" keeps the planner off the HNSW index for this branch. Each filtered product's value is
+    // fetched by key (OFFSET 0 keeps the planner from hashing every embedding of the model instead,
+    // 12 ms of the 17 at 100k).
     const keyed = isStoredVectorSpace(space.space)
-      ? sql`product p CROSS JOIN LATERAL (SELECT * FROM product_embedding e
-              WHERE e.product_id = p.id AND ${source.present} OFFSET 0) e`
-      : source.from;
-    candidates = sql`(SELECT p.id, ${distance} AS d FROM ${keyed}
-                       WHERE ${where} AND (SELECT n FROM filtered) <= ${exactScanMaxRows}
+      ? sql`filtered f CROSS JOIN LATERAL (SELECT * FROM product_embedding e
+              WHERE e.product_id = f.id AND ${source.present} OFFSET 0) e`
+      : sql`filtered f CROSS JOIN LATERAL (SELECT * FROM product p
+              WHERE p.id = f.id AND ${source.present} OFFSET 0) p`;
+    candidates = sql`(SELECT f.id, ${distance} AS d FROM ${keyed}
+                       WHERE (SELECT n FROM filtered_count) <= ${exactScanMaxRows}
                        ORDER BY ${distance} + 0 LIMIT ${plan.limit})
                      UNION ALL
                      (SELECT * FROM (${nearest}) AS i
-                       WHERE (SELECT n FROM filtered) > ${exactScanMaxRows})`;
+                       WHERE (SELECT n FROM filtered_count) > ${exactScanMaxRows})`;
   }
   return sql`
     WITH ${Prisma.join(ctes, ', ')}
