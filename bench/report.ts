@@ -190,14 +190,18 @@ tied with the exact 10th as a hit). One category, \`limited-edition\`, holds exa
       yes(item.returnedK === item.requestedK),
     ]);
   }
+  // `{ __typename }` through the same service (no resolver, no database): what HTTP + Apollo cost alone.
+  const ceiling = (size: number, connections: string) =>
+    results.transportCeilings?.find((c) => c.catalogueSize === size)?.concurrency[connections] ?? null;
   // Issue 14's targets: against the best raw SQL for the same answer (query-cases.ts FLOOR_SQL).
   for (const item of serverCases.filter((q) => q.available)) {
     const one = item.concurrency['1'];
     if (item.graphqlP50Ms === null || item.sqlP50Ms === null) continue;
     const fixed = item.graphqlP50Ms - item.sqlP50Ms;
+    const bare = ceiling(item.catalogueSize, '1');
     targetRows.push([
       `fixed cost per request (GraphQL p50 − SQL p50 of its statements, c=1) ≤ 1 ms — ${item.case}, ${sizeName(item.catalogueSize)}`,
-      `${ms(fixed)} ms`,
+      `${ms(fixed)} ms${bare ? ` (\`{ __typename }\` alone: ${ms(bare.p50Ms)} ms)` : ''}`,
       yes(fixed <= 1),
     ]);
     const floor = item.floorP50Ms ?? one?.floor?.p50Ms ?? null;
@@ -223,9 +227,14 @@ tied with the exact 10th as a hit). One category, \`limited-edition\`, holds exa
   for (const item of serverCases.filter((q) => q.available)) {
     const many = item.concurrency['16'];
     if (!many?.throughputRatio || !many.floor || !many.graphql) continue;
+    const bare = ceiling(item.catalogueSize, '16');
     targetRows.push([
       `throughput at c=16, GraphQL req/s ÷ floor q/s ≥ 0.8 — ${item.case}, ${sizeName(item.catalogueSize)}`,
-      `${many.graphql.throughputPerSec.toFixed(0)} / ${many.floor.throughputPerSec.toFixed(0)} = ${many.throughputRatio.toFixed(2)}`,
+      `${many.graphql.throughputPerSec.toFixed(0)} / ${many.floor.throughputPerSec.toFixed(0)} = ${many.throughputRatio.toFixed(2)}${
+        bare
+          ? ` (\`{ __typename }\` alone: ${bare.throughputPerSec.toFixed(0)}/s = ${(bare.throughputPerSec / many.floor.throughputPerSec).toFixed(2)} × the floor)`
+          : ''
+      }`,
       yes(many.throughputRatio >= 0.8),
     ]);
   }
@@ -372,7 +381,9 @@ ${results.queryProfiles
   )
   .join('\n')}`
     : ''
-}`);
+}
+
+${transportCeilingText(results, serverCases)}`);
 
   // The diversity + explanations case.
   const diverse = results.diversity;
@@ -810,4 +821,29 @@ ${items.map((item) => `- ${item}`).join('\n\n')}${
       : ''
   }
 `;
+}
+
+/** What `{ __typename }` through the same service costs, and which c=16 targets lie beyond it. */
+function transportCeilingText(results: BenchResults, serverCases: readonly QueryCaseResult[]): string {
+  const ceilings = results.transportCeilings ?? [];
+  if (ceilings.length === 0) return '';
+  const levels = ceilings
+    .map((entry) => {
+      const one = entry.concurrency['1'];
+      const many = entry.concurrency['16'];
+      return `${sizeName(entry.catalogueSize)}: p50 ${one ? ms(one.p50Ms) : '—'} ms at c=1, ${many ? many.throughputPerSec.toFixed(0) : '—'} req/s at c=16`;
+    })
+    .join('; ');
+  const beyond = serverCases.filter((item) => {
+    const floor = item.concurrency['16']?.floor;
+    const bare = ceilings.find((c) => c.catalogueSize === item.catalogueSize)?.concurrency['16'];
+    return floor && bare && bare.throughputPerSec < 0.8 * floor.throughputPerSec;
+  });
+  return `**HTTP + GraphQL alone.** The same service answering \`{ __typename }\` (express, Apollo, no resolver, no database;
+same load generator on the same two cores): ${levels}. That p50 is spent before any case does its own work, out of the
+1 ms fixed-cost budget; and no case can serve more requests per second at c=16 than that. ${
+    beyond.length > 0
+      ? `For ${beyond.map((item) => `${item.case} (${sizeName(item.catalogueSize)})`).join(', ')} the 0.8 × floor target is above that ceiling: unreachable for one API process on this machine, whatever the case's own code does.`
+      : 'Every c=16 target is below that ceiling.'
+  }`;
 }

@@ -112,4 +112,10 @@ export interface BenchResults {
   notes: string[];
   /** The diversity + explanations case at 2.5k (bench/diversity.ts); absent in runs from before it. */
   diversity?: DiversityResult | null;
+  /**
+   * The service answering `{ __typename }` (HTTP, express, Apollo; no resolver, no database) on each
+   * server catalogue, per concurrency: the most any case can get out of this machine's HTTP + GraphQL
+   * path, beside which the fixed-cost and c=16 targets are read.
+   */
+  transportCeilings?: Array<{ catalogueSize: number; concurrency: Record<string, LatencySummary> }>;
 }

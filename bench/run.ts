@@ -336,6 +336,28 @@ async function measureCases(
   return results;
 }
 
+/**
+ * `{ __typename }` through the running service at each concurrency: HTTP, express and Apollo with
+ * no resolver and no database — the ceiling under every case's GraphQL figures on this machine.
+ */
+async function transportCeiling(url: string): Promise<Record<string, LatencySummary>> {
+  const bodies = [JSON.stringify({ query: '{ __typename }' })];
+  const levels: Record<string, LatencySummary> = {};
+  for (const connections of settings.concurrency) {
+    levels[String(connections)] = await graphqlLoad(
+      url,
+      bodies,
+      connections,
+      settings.seconds,
+      settings.warmup,
+    );
+    log(
+      `  transport ceiling ({ __typename }) c=${connections}: p50 ${levels[String(connections)]!.p50Ms.toFixed(2)} ms, ${levels[String(connections)]!.throughputPerSec.toFixed(0)}/s`,
+    );
+  }
+  return levels;
+}
+
 const floorParts = new Map<string, Record<string, number>>();
 
 /**
@@ -551,6 +573,10 @@ async function main(): Promise<void> {
             url,
           )),
         );
+        (results.transportCeilings ??= []).push({
+          catalogueSize: size,
+          concurrency: await transportCeiling(service.url),
+        });
         if (size === settings.sizes[0]) {
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const idleStart = rssBytes(service.pid)?.rss ?? service.startRssBytes;
