@@ -180,6 +180,12 @@ const configSchema = z.object({
    * index (1 % filter at 100k, ~1 000 rows: exact 17 ms against 29 ms for the iterative scan; BENCHMARKS.md).
    */
   FILTER_EXACT_SCAN_MAX_ROWS: z.coerce.number().int().min(0).default(2_000),
+  /**
+   * How many distinct recommendation statements run as named (prepared) statements, planned once
+   * per connection instead of per request; 0 sends every statement unnamed (e.g. behind a pooler
+   * in transaction mode that does not track prepared statements).
+   */
+  DB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(64),
   HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
@@ -293,6 +299,8 @@ export interface Config {
     readonly exact: boolean;
     /** Filtered single-target queries scan the filtered products exactly when at most this many pass. */
     readonly exactScanMaxRows: number;
+    /** How many distinct recommendation statements run as named statements (DB_PREPARED_STATEMENTS). */
+    readonly preparedStatements: number;
   };
   /** How the image and CLIP HNSW indexes are built (pgvector's m and ef_construction). */
   readonly index: { readonly m: number; readonly efConstruction: number };
@@ -432,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES,
       exact: raw.VECTOR_SEARCH_EXACT,
       exactScanMaxRows: raw.FILTER_EXACT_SCAN_MAX_ROWS,
+      preparedStatements: raw.DB_PREPARED_STATEMENTS,
     },
     index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
     models: {

@@ -171,6 +171,7 @@ export async function createServices(database: Database, config: Config, logger:
   const recommendationRepository = new RecommendationRepository(database.reads, {
     exact: config.search.exact,
     exactScanMaxRows: config.search.exactScanMaxRows,
+    preparedStatements: config.search.preparedStatements,
   });
   const engine = new RecommendationEngine(
     recommendationRepository,

@@ -168,7 +168,11 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     ];
     const session = await sessionWith(t.db, settings);
     const services = t.app.services;
-    const repository = new CountingRepository(session.database, { exact: false, exactScanMaxRows });
+    const repository = new CountingRepository(session.database, {
+      exact: false,
+      exactScanMaxRows,
+      preparedStatements: 64,
+    });
     const engine = new RecommendationEngine(
       repository,
       new RecommendationPlanner(

@@ -1,6 +1,7 @@
 // Vector SQL for recommendations. Ordering, filtering and LIMIT happen in Postgres with pgvector
-// operators; only the k winners come back to Node. The hot statement goes straight to the pg pool
-// with rows as arrays (no Prisma raw-query mapping per row and column); the rest through Prisma.
+// operators; only the k winners come back to Node. The hot statements go straight to the pg pool
+// as named statements (db/prepared-statements.ts: parsed once per connection, planned once their
+// generic plan is as good) with rows as arrays (no Prisma raw-query mapping); the rest through Prisma.
 import { type Database } from '../db/database.js';
 import { type PrismaClient } from '../generated/prisma/client.js';
 import {
@@ -9,6 +10,7 @@ import {
   type ProductSqlRow,
   rowToRecord,
 } from '../catalogue/product.sql.js';
+import { queryPrepared, StatementNames } from '../db/prepared-statements.js';
 import { vectorLiteral } from '../db/vector-sql.js';
 import { type ProductRecord } from '../catalogue/product.domain.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
@@ -36,6 +38,8 @@ export interface RecommendationRepositoryOptions {
   readonly exact: boolean;
   /** FILTER_EXACT_SCAN_MAX_ROWS: filtered single-target queries scan at most this many rows exactly. */
   readonly exactScanMaxRows: number;
+  /** DB_PREPARED_STATEMENTS: how many distinct recommendation statements run as named statements. */
+  readonly preparedStatements: number;
 }
 
 /**
@@ -50,12 +54,14 @@ export interface Attempt {
 
 export class RecommendationRepository {
   private readonly prisma: PrismaClient;
+  private readonly statements: StatementNames;
 
   constructor(
     private readonly database: Pick<Database, 'prisma' | 'pool'>,
     private readonly options: RecommendationRepositoryOptions,
   ) {
     this.prisma = database.prisma;
+    this.statements = new StatementNames(options.preparedStatements);
   }
 
   /**
@@ -81,11 +87,7 @@ export class RecommendationRepository {
 
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<Attempt> {
     const statement = recommendationSql(plan, exact, this.options.exactScanMaxRows);
-    const result = await this.database.pool.query<unknown[]>({
-      text: statement.text,
-      values: statement.values,
-      rowMode: 'array',
-    });
+    const result = await queryPrepared<unknown[]>(this.database.pool, this.statements, statement);
     const width = PRODUCT_FIELDS.length;
     const numbers = (values: Array<number | null>): Array<number | null> =>
       values.map((value) => (value === null ? null : Number(value)));
@@ -111,11 +113,11 @@ export class RecommendationRepository {
     if (ids.length < 2) return new Map();
     // Straight to the pool, rows as arrays: up to a few thousand pairs, no per-row Prisma mapping.
     const statement = pairwiseSql(plan, ids);
-    const result = await this.database.pool.query<[string, string, number | null]>({
-      text: statement.text,
-      values: statement.values,
-      rowMode: 'array',
-    });
+    const result = await queryPrepared<[string, string, number | null]>(
+      this.database.pool,
+      this.statements,
+      statement,
+    );
     return new Map(
       result.rows.map(([a, b, similarity]) => [`${a}|${b}`, similarity === null ? 0 : Number(similarity)]),
     );

@@ -256,7 +256,7 @@ export function recommendationSql(
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  const limit = exact ? Prisma.empty : sql`LIMIT ${plan.candidatesPerTarget}`;
+  const limit = exact ? Prisma.empty : sql`LIMIT ${count(plan.candidatesPerTarget)}`;
 
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
@@ -377,7 +377,7 @@ export function recommendationSql(
       FROM combined c
      WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
      ORDER BY c.score DESC, c.uid
-     LIMIT ${plan.limit}`;
+     LIMIT ${count(plan.limit)}`;
   return statement;
 }
 
@@ -411,14 +411,14 @@ function singleTargetSql(
   const distance = distanceSql(space, source.value, q);
   const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
   const nearest = sql`SELECT ${source.id} AS id, ${distance} AS d FROM ${source.from} WHERE ${where}
-                       ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${plan.candidatesPerTarget}`;
+                       ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${count(plan.candidatesPerTarget)}`;
   let candidates = nearest;
   if (plan.filter) {
     // The products passing the filter, up to one more than the exact branch takes, are read once:
     // their count picks the branch, and the exact branch scores exactly these rows (before, it ran
     // the filter a second time — 1.7 of 10.5 ms at 100k).
     ctes.push(sql`filtered AS MATERIALIZED (SELECT p.id FROM product p
-      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${exactScanMaxRows + 1})`);
+      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${count(exactScanMaxRows + 1)})`);
     ctes.push(sql`filtered_count(n) AS (SELECT count(*) FROM filtered)`);
     // Every filtered product scored, ordered by the exact distance (scores fall as distances grow);
     // "+ 0" keeps the planner off the HNSW index for this branch. Each filtered product's value is
@@ -430,11 +430,11 @@ function singleTargetSql(
       : sql`filtered f CROSS JOIN LATERAL (SELECT * FROM product p
               WHERE p.id = f.id AND ${source.present} OFFSET 0) p`;
     candidates = sql`(SELECT f.id, ${distance} AS d FROM ${keyed}
-                       WHERE (SELECT n FROM filtered_count) <= ${exactScanMaxRows}
-                       ORDER BY ${distance} + 0 LIMIT ${plan.limit})
+                       WHERE (SELECT n FROM filtered_count) <= ${count(exactScanMaxRows)}
+                       ORDER BY ${distance} + 0 LIMIT ${count(plan.limit)})
                      UNION ALL
                      (SELECT * FROM (${nearest}) AS i
-                       WHERE (SELECT n FROM filtered_count) > ${exactScanMaxRows})`;
+                       WHERE (SELECT n FROM filtered_count) > ${count(exactScanMaxRows)})`;
   }
   return sql`
     WITH ${Prisma.join(ctes, ', ')}
@@ -444,11 +444,31 @@ function singleTargetSql(
       JOIN product p ON p.id = c.id
      WHERE c.d IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND ${score} >= ${plan.minScore}::float8`}
      ORDER BY score DESC, p.id
-     LIMIT ${plan.limit}`;
+     LIMIT ${count(plan.limit)}`;
+}
+
+/**
+ * A row count as a literal, not a parameter: Postgres plans `LIMIT $n` for an unknown n (a tenth of
+ * the table), so a named statement's generic plan would cost more than its custom ones and never be
+ * used. Counts come from validated input (k, candidates per target, FILTER_EXACT_SCAN_MAX_ROWS).
+ */
+function count(value: number): Prisma.Sql {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`not a row count: ${value}`);
+  return raw(String(value));
+}
+
+/**
+ * Ids as one parameter: a scalar for one id (the usual case: the liked product), so the generic
+ * plan's estimate is the custom plans' (an array of unknown length is estimated at ten elements,
+ * which kept Postgres planning every execution); an array otherwise.
+ */
+function idsMatch(column: Prisma.Sql, operator: '=' | '<>', ids: readonly string[]): Prisma.Sql {
+  if (ids.length === 1) return sql`${column} ${raw(operator)} ${ids[0]}::uuid`;
+  return sql`${column} ${raw(operator === '=' ? '= ANY' : '<> ALL')}(${[...ids]}::uuid[])`;
 }
 
 const excluded = (plan: RecommendationPlan, id: Prisma.Sql = raw('p.id')): Prisma.Sql =>
-  plan.excludeIds.length > 0 ? sql`AND ${id} <> ALL(${[...plan.excludeIds]}::uuid[])` : Prisma.empty;
+  plan.excludeIds.length > 0 ? sql`AND ${idsMatch(id, '<>', plan.excludeIds)}` : Prisma.empty;
 
 /**
  * For a plan built without looking its examples up (`checkExamples`), two last columns, evaluated
@@ -463,7 +483,7 @@ function examplesFound(plan: RecommendationPlan, best: boolean): Prisma.Sql {
       ? raw(`EXISTS (SELECT 1 FROM x${index} WHERE positive AND ${column} IS NOT NULL)`)
       : raw(`((SELECT ${column} FROM q${index}) IS NOT NULL)`);
   });
-  return sql`, (SELECT count(*) FROM product WHERE id = ANY(${[...plan.checkExamples]}::uuid[]))::int AS examples_found,
+  return sql`, (SELECT count(*) FROM product WHERE ${idsMatch(raw('id'), '=', plan.checkExamples)})::int AS examples_found,
            ARRAY[${Prisma.join(present, ', ')}] AS spaces_present`;
 }
 

@@ -1,0 +1,62 @@
+// Named (server-side prepared) statements for the hot vector queries. Postgres parses a named
+// statement once per connection and, once five custom plans have cost no less than its generic
+// plan, stops planning it at all: planning was about half of a one-space recommendation
+// statement's time at 100k (0.25 of 0.53 ms) and ~1 ms of a three-space one (BENCHMARKS.md).
+//
+// Every connection may end up holding every named statement, so the number of distinct statement
+// texts given a name is bounded (DB_PREPARED_STATEMENTS): a client inventing new query shapes
+// cannot grow the backends' memory without bound. Texts beyond the bound run unnamed, as before.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+/** Which statement texts run as named statements, and under which name. */
+export class StatementNames {
+  private readonly names = new Map<string, string | null>();
+
+  /** `capacity` distinct texts get a name, first come; 0 names none. */
+  constructor(private readonly capacity: number) {}
+
+  nameFor(text: string): string | undefined {
+    const known = this.names.get(text);
+    if (known !== undefined) return known ?? undefined;
+    if (this.names.size >= this.capacity) return undefined;
+    const name = `rec_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    this.names.set(text, name);
+    return name;
+  }
+
+  /** A text whose cached plan Postgres refused (its tables changed under it) runs unnamed from now on. */
+  retire(text: string): void {
+    this.names.set(text, null);
+  }
+}
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/**
+ * Runs a statement under its name when it has one. A named statement prepared before a schema
+ * change that altered its result columns fails with "cached plan must not change result type";
+ * that text is retired and the statement run again unnamed.
+ */
+export async function queryPrepared<R extends unknown[]>(
+  pool: Queryable,
+  names: StatementNames,
+  statement: { readonly text: string; readonly values: unknown[] },
+): Promise<pg.QueryResult<R>> {
+  const name = names.nameFor(statement.text);
+  const config = { text: statement.text, values: statement.values, rowMode: 'array' as const };
+  if (!name) return pool.query<R>(config);
+  try {
+    return await pool.query<R>({ ...config, name });
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    names.retire(statement.text);
+    return pool.query<R>(config);
+  }
+}
+
+/** Postgres' refusal to reuse a prepared statement whose result columns changed (SQLSTATE 0A000). */
+export function isStalePlan(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan');
+}
