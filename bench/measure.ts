@@ -1,5 +1,6 @@
 // Measuring helpers: latency percentiles, a closed-loop driver, /proc sampling of a process's
 // memory and CPU, and the machine facts the report starts with.
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -67,6 +68,29 @@ export async function closedLoop(
   return summarise(latencies, (performance.now() - warmupEnd) / 1000);
 }
 
+/** A statement as `pg` query config: named when it has a name, as the service sends its hot statements. */
+export const queryConfig = (statement: {
+  readonly text: string;
+  readonly values: unknown[];
+  readonly name?: string;
+}): pg.QueryConfig => ({
+  text: statement.text,
+  values: statement.values,
+  ...(statement.name ? { name: statement.name } : {}),
+});
+
+/**
+ * A hand-written floor statement as a named (prepared) statement: parsed once per connection and
+ * planned once its generic plan is as good, as the service's own statements are — the best raw SQL
+ * for an answer includes not planning it again.
+ */
+export const preparedFloor = <S extends { readonly text: string; readonly values: unknown[] }>(
+  statement: S,
+): S & { name: string } => ({
+  ...statement,
+  name: `floor_${createHash('sha1').update(statement.text).digest('hex').slice(0, 24)}`,
+});
+
 /** Runs `statements` on one pg client, in order; returns the rows of the last one that had rows. */
 export async function runStatements(
   client: pg.Client | pg.PoolClient,
@@ -74,7 +98,7 @@ export async function runStatements(
 ): Promise<Array<Record<string, unknown>>> {
   let rows: Array<Record<string, unknown>> = [];
   for (const statement of statements) {
-    const result = await client.query({ text: statement.text, values: statement.values });
+    const result = await client.query(queryConfig(statement));
     if (result.rows.length > 0) rows = result.rows as Array<Record<string, unknown>>;
   }
   return rows;

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { serverPoolConfig } from '../src/db/database.js';
 import { PROJECT_ROOT } from '../src/paths.js';
-import { type LatencySummary, closedLoop } from './measure.js';
+import { type LatencySummary, closedLoop, preparedFloor, queryConfig } from './measure.js';
 import { CLIP_MODEL_ID, CNN_MODEL_ID, prepareBenchModels } from './onnx-models.js';
 import { graphqlLoad } from './query-bench.js';
 import { FLOOR_SQL, type FloorName, QUERY_CASES, type QueryCase, recallAtK } from './query-cases.js';
@@ -44,10 +44,18 @@ const cases = QUERY_CASES.filter((c) => !wanted || wanted.includes(c.id));
 
 const MODELS = { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID };
 
+/** The floor part's p50, unnamed or as a named (prepared) statement, whichever is faster (as bench/run.ts). */
 async function sqlP50(clients: pg.Client[], name: FloorName, ids: string[]): Promise<LatencySummary> {
-  return closedLoop(clients.length, seconds, 1, async (worker, iteration) => {
-    await clients[worker]!.query(FLOOR_SQL[name](ids[iteration % ids.length]!, MODELS));
-  });
+  const runs: LatencySummary[] = [];
+  for (const named of [false, true]) {
+    runs.push(
+      await closedLoop(clients.length, seconds, 1, async (worker, iteration) => {
+        const statement = FLOOR_SQL[name](ids[iteration % ids.length]!, MODELS);
+        await clients[worker]!.query(queryConfig(named ? preparedFloor(statement) : statement));
+      }),
+    );
+  }
+  return runs.reduce((a, b) => (b.p50Ms < a.p50Ms ? b : a));
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { seededRandom } from '../test/support/onnx-fixtures.js';
 import { type CatalogueInfo } from './catalogue.js';
-import { type LatencySummary, closedLoop, runStatements, summarise } from './measure.js';
+import { type LatencySummary, closedLoop, queryConfig, runStatements, summarise } from './measure.js';
 import { type CaseModels, type QueryCase, type Scored, recallAtK } from './query-cases.js';
 import {
   type CapturedStatement,
@@ -18,6 +18,8 @@ import {
 export interface Statement {
   readonly text: string;
   readonly values: unknown[];
+  /** Replayed under this name, as the service sent it (a named, prepared statement). */
+  readonly name?: string;
 }
 
 export interface PreparedSample {
@@ -58,6 +60,7 @@ export interface LoadResult {
 const toStatement = (statement: CapturedStatement): Statement => ({
   text: statement.text,
   values: statement.values,
+  ...(statement.name ? { name: statement.name } : {}),
 });
 
 function kindOf(statement: Statement): string {
@@ -96,7 +99,7 @@ async function explain(
   }
   await client.query('BEGIN');
   try {
-    for (const statement of before) await client.query({ text: statement.text, values: statement.values });
+    for (const statement of before) await client.query(queryConfig(statement));
     const result = await client.query<{ 'QUERY PLAN': string }>({
       text: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${vector.text}`,
       values: vector.values,
@@ -146,7 +149,7 @@ export async function prepareCase(
   const exactOf = (sample: PreparedSample): Promise<Scored[]> =>
     explainWith(async (client) => {
       const statement = definition.exactSql(sample.productId, models);
-      const result = await client.query({ text: statement.text, values: statement.values });
+      const result = await client.query(queryConfig(statement));
       return (result.rows as Array<{ id: string; score: number }>).map((row) => ({
         id: row.id,
         score: Number(row.score),
@@ -415,9 +418,13 @@ function withEfSearch(statement: Statement, efSearch: number): Statement {
  */
 function withCandidateLimit(statement: Statement, candidates: number | undefined): Statement {
   if (candidates === undefined || !isVectorQuery(statement.text)) return statement;
-  const limits = [...statement.text.matchAll(/LIMIT \$(\d+)/g)].map((match) => Number(match[1]));
-  if (limits.length < 2) return statement;
-  const values = [...statement.values];
-  for (const parameter of limits.slice(0, -1)) values[parameter - 1] = candidates;
-  return { ...statement, values };
+  // Row counts are literals in the service's statements (a generic plan needs them); the changed
+  // text is no longer the service's named statement, so it runs unnamed.
+  const last = [...statement.text.matchAll(/LIMIT \d+/g)].length - 1;
+  if (last < 1) return statement;
+  let index = 0;
+  const text = statement.text.replace(/LIMIT \d+/g, (limit) =>
+    index++ < last ? `LIMIT ${candidates}` : limit,
+  );
+  return { text, values: statement.values };
 }

@@ -16,6 +16,8 @@ import { type App, createApp } from '../src/server.js';
 export interface CapturedStatement {
   readonly text: string;
   readonly values: unknown[];
+  /** The statement's name when the service sent it as a named (prepared) statement. */
+  readonly name?: string;
   /** Backend process id of the connection it ran on. */
   readonly connection: number;
   /** performance.now() when it was sent, and how long until its result came back. */
@@ -53,7 +55,15 @@ function recorded(
         : []
   ) as unknown[];
   const started = performance.now();
-  const entry = { text, values: bound, connection: processID ?? -1, started, ms: 0 };
+  const name = typeof config === 'object' ? (config as { name?: unknown }).name : undefined;
+  const entry = {
+    text,
+    values: bound,
+    ...(typeof name === 'string' ? { name } : {}),
+    connection: processID ?? -1,
+    started,
+    ms: 0,
+  };
   log.push(entry);
   const done = (): void => {
     entry.ms = performance.now() - started;
