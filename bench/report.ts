@@ -812,6 +812,38 @@ After the 2026-12-06 run (issue 14, ingest 0.72 of the model limit):
   larger than any effect; rerun on a quiet machine. Not done: writing one batch's embeddings while the next embeds, which
   needs the request's one transaction open across inference (PGlite would wait for it).
 
+After the 2026-12-06 09:18 UTC run (issue 14; 100k catalogue of this suite's generator on the server, machine quiet
+apart from the measurement; \`bench/near-floor.ts\` as above, GraphQL p50 at c=1 and req/s at c=16, 3 rounds,
+recall@10 1.000 in every row):
+
+- **A category's product ids from the index alone** (migration 20261206070000: \`product(category, id)\` replaces the
+  category index) **and the filtered rows read once.** The filtered single-space statement read the 1 000 products of
+  the 1 % category from the heap twice — to count them (choosing the branch) and again for the exact branch — one heap
+  page per product (1 002 buffers, ~2 ms of its 10.5 ms at 100k in the 09:18 run). The ids now come from an
+  index-only scan (10 buffers, 0.19 ms) into one materialised list that both the count and the exact branch read.
+  The service's statement alone (\`pgbench\`, 6 s runs alternating before/after): 5.86 and 5.05 ms → 3.99 and
+  3.66 ms. The hand-written exact-scan floor now reads the product columns for the k winners only (it read them for
+  all 1 000 rows), so it stays the best statement for the answer: 4.88 → 2.35–2.81 ms.
+- **Named statements, planned once** (\`src/db/prepared-statements.ts\`, \`DB_PREPARED_STATEMENTS\`, default 64 distinct
+  texts). The recommendation statements were sent unnamed, so Postgres parsed and planned each one per request: for
+  the one-space statement 0.25 of its 0.53 ms at 100k (pgbench: 0.53 ms unnamed, 0.29 ms prepared; the floor 0.34 /
+  0.23), for the three-space one 0.8–3 ms. Named, each is parsed once per connection; with row counts written as
+  literals and a single liked/excluded id as a scalar parameter (an array of unknown length is estimated at ten
+  elements and a \`LIMIT $n\` at a tenth of the table, which kept the custom plans cheaper), Postgres switches to the
+  generic plan after five executions (\`pg_prepared_statements\`: test/prepared-statements.test.ts). The filtered
+  statement keeps custom plans (the category's frequency matters to its estimate) and saves only the parse.
+  Before → after (06788b9 vs this build on the same migrated database, alternating): \`similarProducts\` ATTRIBUTES
+  2.46 → 1.86 ms (c=16: 653 → 941 req/s), IMAGE 2.98 → 2.16 ms (476 → 682), CLIP 2.50 → 2.01 ms (547 → 757); three
+  weighted spaces 17.3 → 14.2 ms (105 → 104: at c=16 it is bound by Postgres scoring ~270 candidates in three
+  spaces); 1 % filter 5.93 → 5.93 ms (293 → 321). The floors are now measured both unnamed and named, the faster
+  counting (the filtered iterative scan's generic plan was 120 ms against 13.6 ms custom), so a floor is still the
+  best raw SQL: the prepared attribute floor is 0.44 ms p50 and 4 605 q/s at c=16 (unnamed, earlier the same day:
+  0.82 ms, 3 240 q/s), which is why the c=16 ratios did not rise with the service's throughput.
+- **The HTTP + GraphQL ceiling is measured** (\`{ __typename }\` through the same service, "HTTP + GraphQL alone" above
+  and beside the fixed-cost and c=16 targets): on this machine 0.42 ms p50 at c=1 and about 2 700 req/s at c=16 with no
+  resolver and no database — below 0.8 × the attribute and CLIP floors at c=16 (4 605 and 2 207 q/s prepared), so those
+  two throughput targets cannot be met by one API process here whatever the query costs.
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
