@@ -131,6 +131,7 @@ export async function openDatabase(
     parse({ ...query, types: Array.isArray(query.types) ? query.types : undefined });
   // PGlite is one session: the pool holds exactly one client, for ever.
   const pool = new pg.Pool({ ...pgConfig, max: 1, idleTimeoutMillis: 0 });
+  keepClientOnStatementErrors(pool);
   return databaseFromPool('embedded', pool, async () => {
     try {
       await pool.end();
@@ -140,6 +141,31 @@ export async function openDatabase(
     }
   });
 }
+
+/**
+ * pg-pool destroys a client whose query failed (\`pool.query\` releases it with the error), and the
+ * pool then connects a new one. PGlite's clients all share one connection object (and with it the
+ * session's prepared statements), so the destroyed client's late 'end' event reached its successor:
+ * the next query failed with "Connection terminated unexpectedly" and the few after it read replies
+ * out of step. A statement PGlite answered with an error leaves the session intact, so that client
+ * goes back to the pool instead; anything else (no error code) still destroys it.
+ */
+function keepClientOnStatementErrors(pool: pg.Pool): void {
+  const internals = pool as unknown as {
+    _release(client: unknown, idleListener: unknown, error?: unknown): void;
+  };
+  if (typeof internals._release !== 'function') throw new Error('pg-pool has no _release: check its version');
+  const release = internals._release.bind(pool);
+  internals._release = (client, idleListener, error) =>
+    release(client, idleListener, isStatementError(error) ? undefined : error);
+}
+
+/** An error the database answered for a statement (SQLSTATE and severity), not a broken connection. */
+const isStatementError = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  typeof (error as { code?: unknown }).code === 'string' &&
+  typeof (error as { severity?: unknown }).severity === 'string';
 
 /**
  * A Database over a pool: what openDatabase returns, and the seam for callers that bring their own
