@@ -57,6 +57,9 @@ describe('configuration', () => {
       /STOREFRONT_EVENTS_KEY must be one of EVENTS_API_KEYS/,
     );
     expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DB_PREPARED_STATEMENTS: '-1' })).toThrow(/DB_PREPARED_STATEMENTS/);
+    expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'many' })).toThrow(/DB_PREPARED_STATEMENTS/);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: '0' }).search.preparedStatements).toBe(0);
     expect(() => loadConfig({ HNSW_M: '32', HNSW_EF_CONSTRUCTION: '48' })).toThrow(
       /HNSW_EF_CONSTRUCTION \(48\) must be at least 2 × HNSW_M \(32\)/,
     );
