@@ -346,15 +346,10 @@ async function transportCeiling(url: string): Promise<Record<string, LatencySumm
   const bodies = [JSON.stringify({ query: '{ __typename }' })];
   const levels: Record<string, LatencySummary> = {};
   for (const connections of settings.concurrency) {
-    levels[String(connections)] = await graphqlLoad(
-      url,
-      bodies,
-      connections,
-      settings.seconds,
-      settings.warmup,
-    );
+    const summary = await graphqlLoad(url, bodies, connections, settings.seconds, settings.warmup);
+    levels[String(connections)] = summary;
     log(
-      `  transport ceiling ({ __typename }) c=${connections}: p50 ${levels[String(connections)]!.p50Ms.toFixed(2)} ms, ${levels[String(connections)]!.throughputPerSec.toFixed(0)}/s`,
+      `  transport ceiling ({ __typename }) c=${connections}: p50 ${summary.p50Ms.toFixed(2)} ms, ${summary.throughputPerSec.toFixed(0)}/s`,
     );
   }
   return levels;
