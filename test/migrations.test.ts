@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openMigratedDatabase } from '../src/db/bootstrap.js';
 import { IN_MEMORY } from '../src/db/database.js';
 import { MigrationError, Migrator, readMigrations } from '../src/db/migrator.js';
@@ -85,6 +86,56 @@ describe.each(testDatabaseKinds())('migrations on %s Postgres', (kind) => {
     expect((await migrator.status()).pending).toEqual(['99990101000000_broken']);
   });
 });
+
+describe.skipIf(!testDatabaseKinds().includes('server'))(
+  'a connection the server ends under the migrator',
+  () => {
+    // Postgres restarting (or pg_terminate_backend) ends a connection while the migrator holds it.
+    // node-postgres reports that as an 'error' event on the client; with no listener on a held client
+    // that event ended the whole process (seen in the fault suite: /readyz runs Migrator.status()).
+    it('fails the call with the server error, not the process, and the pool serves again', async () => {
+      const db = await createEmptyDatabase('server');
+      const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+      mkdirSync(join(dir, '20000101000000_slow'));
+      writeFileSync(
+        join(dir, '20000101000000_slow', 'migration.sql'),
+        'CREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n',
+      );
+      const application = `migrator_${Date.now()}`;
+      const pool = new pg.Pool({ connectionString: db.url!, application_name: application });
+      pool.on('error', () => undefined);
+      const admin = new pg.Client({ connectionString: db.url! });
+      await admin.connect();
+      try {
+        const migrating = new Migrator(pool, readMigrations(dir)).migrate().catch((e: unknown) => e);
+        await vi.waitFor(
+          async () => {
+            const ended = await admin.query(
+              `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+              WHERE application_name = $1 AND query LIKE '%pg_sleep%' AND state = 'active'`,
+              [application],
+            );
+            expect(ended.rows).toEqual([{ ended: true }]);
+          },
+          { timeout: 10_000, interval: 50 },
+        );
+        const error = await migrating;
+        expect(error).toBeInstanceOf(MigrationError);
+        expect((error as MigrationError).cause).toMatchObject({ code: '57P01' });
+        // Nothing half-applied, and the same pool applies the migration once the connection is back.
+        const slow = await pool.query(`SELECT to_regclass('slow') IS NULL AS absent`);
+        expect(slow.rows[0]).toEqual({ absent: true });
+        writeFileSync(join(dir, '20000101000000_slow', 'migration.sql'), 'CREATE TABLE slow (id int);\n');
+        expect(await new Migrator(pool, readMigrations(dir)).migrate()).toEqual(['20000101000000_slow']);
+      } finally {
+        await admin.end();
+        await pool.end();
+        rmSync(dir, { recursive: true, force: true });
+        await db.dispose();
+      }
+    });
+  },
+);
 
 describe('start-up with a failing migration', () => {
   it('stops with an error naming the migration and closes the database', async () => {

@@ -68,8 +68,7 @@ export class Migrator {
   ) {}
 
   async status(): Promise<MigrationStatus> {
-    const client = await this.pool.connect();
-    try {
+    return this.withConnection(async (client) => {
       const exists = await client.query<{ present: boolean }>(
         `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
       );
@@ -79,15 +78,12 @@ export class Migrator {
         applied: [...appliedNames],
         pending: this.migrations.filter((m) => !appliedNames.has(m.name)).map((m) => m.name),
       };
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Applies every pending migration in order; returns the names it applied. */
   async migrate(): Promise<string[]> {
-    const client = await this.pool.connect();
-    try {
+    return this.withConnection(async (client, cleanUp) => {
       await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK]);
       try {
         await client.query(CREATE_MIGRATIONS_TABLE);
@@ -106,16 +102,47 @@ export class Migrator {
             }
             continue;
           }
-          await this.apply(client, migration);
+          await this.apply(client, cleanUp, migration);
           this.logger?.info({ migration: migration.name }, 'applied migration');
           done.push(migration.name);
         }
         return done;
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATION_LOCK]);
+        await cleanUp('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATION_LOCK]);
       }
+    });
+  }
+
+  /**
+   * Runs `work` on one connection of the pool, held throughout. The server can end a held
+   * connection (a restart, pg_terminate_backend) between two statements or while one is queued;
+   * node-postgres then emits 'error' on the client, and with no listener that ends the process, so
+   * the held client has one. `cleanUp` runs a statement that undoes session state (ROLLBACK, an
+   * advisory unlock): if it fails, the connection is destroyed instead of pooled (ending the session
+   * undoes the same), and the error that caused the clean-up stays the one reported.
+   */
+  private async withConnection<T>(
+    work: (client: pg.PoolClient, cleanUp: (text: string, values?: unknown[]) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
+    const cleanUp = async (text: string, values?: unknown[]) => {
+      try {
+        await client.query(text, values);
+      } catch (error) {
+        broken ??= error instanceof Error ? error : new Error(String(error));
+      }
+    };
+    try {
+      return await work(client, cleanUp);
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // pg-pool puts its own listener back on release; a broken client is ended, not pooled.
+      client.release(broken);
     }
   }
 
@@ -127,7 +154,11 @@ export class Migrator {
     return result.rows;
   }
 
-  private async apply(client: pg.PoolClient, migration: MigrationFile): Promise<void> {
+  private async apply(
+    client: pg.PoolClient,
+    cleanUp: (text: string) => Promise<void>,
+    migration: MigrationFile,
+  ): Promise<void> {
     const id = randomUUID();
     await client.query('BEGIN');
     try {
@@ -146,7 +177,7 @@ export class Migrator {
       );
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK');
+      await cleanUp('ROLLBACK');
       throw new MigrationError(migration.name, error);
     }
   }
