@@ -5,7 +5,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
-import { PRODUCT_COLUMNS, PRODUCT_FIELDS } from '../catalogue/product.sql.js';
+import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
 import {
   DistanceMetric,
   EmbeddingSpace,
@@ -292,17 +292,32 @@ export function recommendationSql(
 
   // Each candidate's distance to each target is computed once, in `scored` (materialised); the
   // similarities are arithmetic on those columns. Written inline, every reference to a similarity
-  // (score, weights, filter, sort key, output) would read and compare the vectors again.
+  // (score, weights, filter, sort key, output) would read and compare the vectors again. `scored`
+  // is narrow (the id and the distances): the product's columns are read for the winners only, and
+  // a stored vector is read by a scalar subquery that returns its distance alone — joined, each
+  // candidate's vector row was copied through the join and a Memoize cache that never hit (three
+  // spaces at 10k: 15.7 → 11.8 ms for the statement, BENCHMARKS.md "Service changes").
   const perSpace = plan.spaces.map((space, index) => {
-    const x = candidateValue(space, 'p', `e${index}`);
     const d = raw(`d${index}`);
     if (!best) {
+      const q = queryRef(space, index);
+      if (isStoredVectorSpace(space.space)) {
+        const e = `e${index}`;
+        return {
+          columns: sql`(SELECT ${distanceSql(space, candidateValue(space, 'p', e), q)}
+                          FROM product_embedding ${raw(e)}
+                         WHERE ${raw(e)}.product_id = c.id AND ${raw(e)}.model_id = ${modelLiteral(space.model!.modelId)}) AS ${d}`,
+          similarity: scoreSql(space, d),
+          lateral: Prisma.empty,
+        };
+      }
       return {
-        columns: sql`${distanceSql(space, x, queryRef(space, index))} AS ${d}`,
+        columns: sql`${distanceSql(space, candidateValue(space, 'p', `e${index}`), q)} AS ${d}`,
         similarity: scoreSql(space, d),
         lateral: Prisma.empty,
       };
     }
+    const x = candidateValue(space, 'p', `e${index}`);
     // BEST_SCORE: per candidate, the best liked and best unliked similarity in this space.
     const alias = raw(`b${index}`);
     const [liked, unliked] = [raw(`l${index}`), raw(`u${index}`)];
@@ -312,7 +327,7 @@ export function recommendationSql(
         : raw('r.v');
     const similarity = scoreSql(space, raw('t.d'));
     // OFFSET 0: one distance per example row, not one per aggregate below.
-    const lateral = sql`CROSS JOIN LATERAL (
+    const lateral = sql`${embeddingJoin(space, index, 'c')} CROSS JOIN LATERAL (
         SELECT max(${similarity}) FILTER (WHERE t.positive) AS liked,
                max(${similarity}) FILTER (WHERE NOT t.positive) AS unliked,
                min(t.d) FILTER (WHERE t.positive) AS distance
@@ -324,6 +339,10 @@ export function recommendationSql(
       lateral,
     };
   });
+  // The product row, for the spaces whose values are its columns (ATTRIBUTES, TAGS, GEO).
+  const productRow = plan.spaces.some((space) => !isStoredVectorSpace(space.space))
+    ? sql`CROSS JOIN LATERAL (SELECT * FROM product WHERE id = c.id OFFSET 0) p`
+    : Prisma.empty;
 
   const weighted = Prisma.join(
     plan.spaces.map((space, index) => sql`coalesce(${space.weight}::float8 * ${raw(`s${index}`)}, 0)`),
@@ -339,18 +358,13 @@ export function recommendationSql(
     WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
     candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
     scored AS MATERIALIZED (
-      SELECT ${PRODUCT_COLUMNS}, p.id AS uid,
-             ${Prisma.join(
-               perSpace.map((s) => s.columns),
-               ', ',
-             )}
-        -- A few hundred candidates: each product fetched by its key (OFFSET 0 keeps the planner from
-        -- hashing the whole product table for them, twice, as it did before).
-        FROM candidates c CROSS JOIN LATERAL (SELECT * FROM product WHERE id = c.id OFFSET 0) p
-        ${Prisma.join(
-          plan.spaces.map((space, index) => embeddingJoin(space, index)),
-          ' ',
-        )}
+      SELECT c.id AS uid, ${Prisma.join(
+        perSpace.map((s) => s.columns),
+        ', ',
+      )}
+        -- A few hundred candidates, each product row fetched by its key where a space reads it
+        -- (OFFSET 0 keeps the planner from hashing the whole product table for them).
+        FROM candidates c ${productRow}
         ${Prisma.join(
           perSpace.map((s) => s.lateral),
           ' ',
@@ -364,8 +378,14 @@ export function recommendationSql(
     ),
     combined AS (
       SELECT *, (${weighted}) / NULLIF(${weights}, 0) AS score FROM rated
+    ),
+    top AS (
+      SELECT * FROM combined c
+       WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
+       ORDER BY c.score DESC, c.uid
+       LIMIT ${count(plan.limit)}
     )
-    SELECT ${raw(PRODUCT_FIELDS.map((field) => `c."${field}"`).join(', '))}, c.score,
+    SELECT ${PRODUCT_COLUMNS}, c.score,
            ARRAY[${Prisma.join(
              plan.spaces.map((_, i) => sql`c.${raw(`d${i}`)}::float8`),
              ', ',
@@ -374,10 +394,8 @@ export function recommendationSql(
              plan.spaces.map((_, i) => sql`c.${raw(`s${i}`)}::float8`),
              ', ',
            )}] AS similarities${examplesFound(plan, best)}
-      FROM combined c
-     WHERE c.score IS NOT NULL ${plan.minScore === null ? Prisma.empty : sql`AND c.score >= ${plan.minScore}::float8`}
-     ORDER BY c.score DESC, c.uid
-     LIMIT ${count(plan.limit)}`;
+      FROM top c CROSS JOIN LATERAL (SELECT * FROM product WHERE id = c.uid OFFSET 0) p
+     ORDER BY c.score DESC, c.uid`;
   return statement;
 }
 
