@@ -843,6 +843,19 @@ recall@10 1.000 in every row):
   and beside the fixed-cost and c=16 targets): on this machine 0.42 ms p50 at c=1 and about 2 700 req/s at c=16 with no
   resolver and no database — below 0.8 × the attribute and CLIP floors at c=16 (4 605 and 2 207 q/s prepared), so those
   two throughput targets cannot be met by one API process here whatever the query costs.
+- **Several spaces or liked examples: the candidates scored on their ids and distances, the winners' columns read
+  last** (\`recommendationSql\`). The statement materialised every candidate's product columns (about 270 for three
+  spaces) and joined each candidate's stored vectors, and Postgres put a Memoize cache on those joins that never hit,
+  copying every 2–4 kB vector row through it. Now \`scored\` holds the id and one distance per space, a stored vector's
+  distance comes from a scalar subquery (only the distance leaves it), and the product columns are read for the k
+  winners. Three weighted spaces, the statement alone at 10k (pgbench, prepared, five alternating 3 s runs, medians):
+  15.7 → 11.8 ms. Variants measured on the way: the same joins without the product columns 17.9–18.5 ms (no gain),
+  scalar subqueries with the product columns 14.3 ms, the scans' own distances carried into the scoring 11.7 ms (no
+  gain over 11.8, not applied). Through the service (\`bench/near-floor.ts\`, 981c5b4 vs this build on the same
+  catalogues, three alternating rounds, recall@10 1.000 in both), on 2026-12-06 with this machine slower than in the
+  run above: 10k 25.9 → 21.6 ms p50 (c=16: 70 → 93 req/s), 100k 22.4 → 19.3 ms (77 → 94 req/s). At 100k the
+  statement now spends half its time in the three candidate scans (100 rows each) and half scoring 273 candidates,
+  about 16 µs each: two vectors fetched by key and three distances.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):

@@ -295,8 +295,8 @@ export function recommendationSql(
   // (score, weights, filter, sort key, output) would read and compare the vectors again. `scored`
   // is narrow (the id and the distances): the product's columns are read for the winners only, and
   // a stored vector is read by a scalar subquery that returns its distance alone — joined, each
-  // candidate's vector row was copied through the join and a Memoize cache that never hit (three
-  // spaces at 10k: 15.7 → 11.8 ms for the statement, BENCHMARKS.md "Service changes").
+  // candidate's vector row was copied through the join and a Memoize cache that never hit
+  // (measured in BENCHMARKS.md "Service changes").
   const perSpace = plan.spaces.map((space, index) => {
     const d = raw(`d${index}`);
     if (!best) {
