@@ -852,8 +852,8 @@ recall@10 1.000 in every row):
   15.7 → 11.8 ms. Variants measured on the way: the same joins without the product columns 17.9–18.5 ms (no gain),
   scalar subqueries with the product columns 14.3 ms, the scans' own distances carried into the scoring 11.7 ms (no
   gain over 11.8, not applied). Through the service (\`bench/near-floor.ts\`, 981c5b4 vs this build on the same
-  catalogues, three alternating rounds, recall@10 1.000 in both), on 2026-12-06 with this machine slower than in the
-  run above: 10k 25.9 → 21.6 ms p50 (c=16: 70 → 93 req/s), 100k 22.4 → 19.3 ms (77 → 94 req/s). At 100k the
+  catalogues, three alternating rounds, recall@10 1.000 in both; measured apart from this run, so compare the
+  ratios, not the times, with the tables above): 10k 25.9 → 21.6 ms p50 (c=16: 70 → 93 req/s), 100k 22.4 → 19.3 ms (77 → 94 req/s). At 100k the
   statement now spends half its time in the three candidate scans (100 rows each) and half scoring 273 candidates,
   about 16 µs each: two vectors fetched by key and three distances.
 
