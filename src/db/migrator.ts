@@ -60,6 +60,9 @@ export interface MigrationStatus {
   readonly pending: readonly string[];
 }
 
+/** Runs a statement that undoes session state; see Migrator.withConnection. */
+type CleanUp = (text: string, values?: unknown[]) => Promise<void>;
+
 export class Migrator {
   constructor(
     private readonly pool: pg.Pool,
@@ -121,16 +124,14 @@ export class Migrator {
    * advisory unlock): if it fails, the connection is destroyed instead of pooled (ending the session
    * undoes the same), and the error that caused the clean-up stays the one reported.
    */
-  private async withConnection<T>(
-    work: (client: pg.PoolClient, cleanUp: (text: string, values?: unknown[]) => Promise<void>) => Promise<T>,
-  ): Promise<T> {
+  private async withConnection<T>(work: (client: pg.PoolClient, cleanUp: CleanUp) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (error: Error) => {
       broken ??= error;
     };
     client.on('error', onError);
-    const cleanUp = async (text: string, values?: unknown[]) => {
+    const cleanUp: CleanUp = async (text, values) => {
       try {
         await client.query(text, values);
       } catch (error) {
@@ -154,11 +155,7 @@ export class Migrator {
     return result.rows;
   }
 
-  private async apply(
-    client: pg.PoolClient,
-    cleanUp: (text: string) => Promise<void>,
-    migration: MigrationFile,
-  ): Promise<void> {
+  private async apply(client: pg.PoolClient, cleanUp: CleanUp, migration: MigrationFile): Promise<void> {
     const id = randomUUID();
     await client.query('BEGIN');
     try {

@@ -188,10 +188,15 @@ function averageTarget(plan: SpacePlan): Value {
   return sql`(${mean(positives)} + (${mean(positives)} - ${mean(negatives)}))`;
 }
 
+/** The condition picking, as `alias`, the space's embedding row of the product whose id is `productId`. */
+function embeddingKey(plan: SpacePlan, alias: string, productId: string): Prisma.Sql {
+  return sql`${raw(alias)}.product_id = ${raw(productId)} AND ${raw(alias)}.model_id = ${modelLiteral(plan.model!.modelId)}`;
+}
+
 function embeddingJoin(plan: SpacePlan, index: number, product = 'p'): Prisma.Sql {
   if (!isStoredVectorSpace(plan.space)) return Prisma.empty;
-  return sql`LEFT JOIN product_embedding ${raw(`e${index}`)} ON ${raw(`e${index}`)}.product_id = ${raw(product)}.id
-             AND ${raw(`e${index}`)}.model_id = ${modelLiteral(plan.model!.modelId)}`;
+  const alias = `e${index}`;
+  return sql`LEFT JOIN product_embedding ${raw(alias)} ON ${embeddingKey(plan, alias, `${product}.id`)}`;
 }
 
 /**
@@ -299,25 +304,18 @@ export function recommendationSql(
   // (measured in BENCHMARKS.md "Service changes").
   const perSpace = plan.spaces.map((space, index) => {
     const d = raw(`d${index}`);
+    const e = `e${index}`;
+    const x = candidateValue(space, 'p', e);
     if (!best) {
-      const q = queryRef(space, index);
-      if (isStoredVectorSpace(space.space)) {
-        const e = `e${index}`;
-        return {
-          columns: sql`(SELECT ${distanceSql(space, candidateValue(space, 'p', e), q)}
-                          FROM product_embedding ${raw(e)}
-                         WHERE ${raw(e)}.product_id = c.id AND ${raw(e)}.model_id = ${modelLiteral(space.model!.modelId)}) AS ${d}`,
-          similarity: scoreSql(space, d),
-          lateral: Prisma.empty,
-        };
-      }
+      const distance = distanceSql(space, x, queryRef(space, index));
       return {
-        columns: sql`${distanceSql(space, candidateValue(space, 'p', `e${index}`), q)} AS ${d}`,
+        columns: isStoredVectorSpace(space.space)
+          ? sql`(SELECT ${distance} FROM product_embedding ${raw(e)} WHERE ${embeddingKey(space, e, 'c.id')}) AS ${d}`
+          : sql`${distance} AS ${d}`,
         similarity: scoreSql(space, d),
         lateral: Prisma.empty,
       };
     }
-    const x = candidateValue(space, 'p', `e${index}`);
     // BEST_SCORE: per candidate, the best liked and best unliked similarity in this space.
     const alias = raw(`b${index}`);
     const [liked, unliked] = [raw(`l${index}`), raw(`u${index}`)];
