@@ -3,20 +3,14 @@
 // on purpose, and whole-request attacks. Whatever arrives: never a 5xx, never INTERNAL_SERVER_ERROR,
 // and a refused operation writes nothing (the catalogue as clients read it is unchanged).
 // FAULTS_FUZZ_RUNS and FAULTS_FUZZ_SECONDS bound it; FAULTS_FUZZ_SEED replays a run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { buildSchema } from 'graphql';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/paths.js';
 import { addProducts, AXES, catalogueChecksum, postRaw } from './support/http.js';
 import { faultsWorkDir, PrivatePostgres } from './support/private-postgres.js';
 import { recordFigures } from './support/results.js';
-import {
-  operationArbitrary,
-  requestAttackArbitrary,
-  type FuzzOperation,
-} from './support/schema-arbitraries.js';
+import { schemaOperations } from './support/schema-arbitraries.js';
 import { ADMIN_KEY, type ServiceProcess, startService } from './support/service.js';
 
 const RUNS = Number(process.env['FAULTS_FUZZ_RUNS'] ?? 600);
@@ -24,24 +18,6 @@ const SECONDS = Number(process.env['FAULTS_FUZZ_SECONDS'] ?? 75);
 const SEED = process.env['FAULTS_FUZZ_SEED'] ? Number(process.env['FAULTS_FUZZ_SEED']) : undefined;
 /** With the seed, replays one counterexample (the `path` a failure reports). */
 const PATH = process.env['FAULTS_FUZZ_PATH'];
-
-// The committed SDL is the schema the code emits (test/schema-drift.test.ts keeps them equal).
-const schema = buildSchema(readFileSync(join(PROJECT_ROOT, 'schema/schema.graphql'), 'utf8'));
-
-function operations(productIds: readonly string[]): fc.Arbitrary<FuzzOperation> {
-  const known = { productIds, axes: AXES };
-  const queries = Object.values(schema.getQueryType()!.getFields()).map((field) =>
-    operationArbitrary('query', field, known),
-  );
-  const mutations = Object.values(schema.getMutationType()!.getFields()).map((field) =>
-    operationArbitrary('mutation', field, known),
-  );
-  return fc.oneof(
-    ...queries.map((arbitrary) => ({ weight: 2, arbitrary })),
-    ...mutations.map((arbitrary) => ({ weight: 5, arbitrary })),
-    { weight: 8, arbitrary: requestAttackArbitrary(known) },
-  );
-}
 
 describe.each(['server', 'embedded'] as const)('fuzzing the schema inputs (%s database)', (kind) => {
   let service: ServiceProcess;
@@ -77,7 +53,7 @@ describe.each(['server', 'embedded'] as const)('fuzzing the schema inputs (%s da
       const started = performance.now();
 
       await fc.assert(
-        fc.asyncProperty(operations(ids), async (operation) => {
+        fc.asyncProperty(schemaOperations({ productIds: ids, axes: AXES }), async (operation) => {
           runs++;
           const result = await postRaw(
             service.url,

@@ -3,8 +3,11 @@
 // strings (NUL, lone surrogates, megabytes), numbers JSON cannot carry (±Infinity as 1e309, NaN),
 // integer and float extremes, wrong types, missing and unknown fields, huge and deeply nested lists
 // — sent as JSON variables or as literals in the query text.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
+  buildSchema,
   getNamedType,
   type GraphQLArgument,
   type GraphQLField,
@@ -19,6 +22,7 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
+import { PROJECT_ROOT } from '../../src/paths.js';
 
 /** A number (or not-a-number) written into the JSON text as is: what JSON.stringify cannot produce. */
 export class RawToken {
@@ -159,16 +163,23 @@ export const hostileFloat: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: rawNumber },
 );
 
+/** How deep a nested value goes: thousands of levels where `huge` values may be drawn, else 2–40. */
+function nestingDepth(huge: boolean, least: number, most: number): fc.Arbitrary<number> {
+  return huge ? fc.integer({ min: least, max: most }) : fc.integer({ min: 2, max: 40 });
+}
+
 /** Anything of another shape: the wrong-type case for every position. */
-export const wrongType: fc.Arbitrary<unknown> = fc.oneof(
-  fc.string({ maxLength: 8 }),
-  fc.integer(),
-  fc.boolean(),
-  fc.constant({}),
-  fc.constant([]),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
-  fc.integer({ min: 100, max: 20_000 }).map((depth) => nest(depth)),
-);
+export function wrongType(huge = true): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.string({ maxLength: 8 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant({}),
+    fc.constant([]),
+    fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+    nestingDepth(huge, 100, 20_000).map((depth) => nest(depth)),
+  );
+}
 
 /**
  * [[[ … ]]] nested `depth` deep, or {"a":{"a": …}} — deep nesting, written as text: a value that
@@ -189,12 +200,16 @@ export interface KnownValues {
 }
 
 /**
- * How hostile a position may be. Floods and megabyte strings are drawn only where a request can
- * carry them: not inside the repeated element of a flood, which would multiply them past memory.
+ * How hostile a position may be. Floods, megabyte strings and values nested thousands deep are drawn
+ * only where a request can carry them: not inside a list's elements (up to 4, or thousands in a
+ * flood), which would multiply them past memory — a body of hundreds of megabytes, or past the
+ * longest string V8 can build, tests the generator instead of the service (MAX_BODY_BYTES refuses
+ * anything over 16 MB anyway; a single huge value is enough to test that).
  */
 interface Boldness {
   readonly depth: number;
   readonly floods: boolean;
+  /** Megabyte strings and nesting thousands deep. */
   readonly huge: boolean;
 }
 
@@ -228,7 +243,7 @@ export function inputArbitrary(
   known: KnownValues,
   bold: Boldness = TOP,
 ): fc.Arbitrary<unknown> {
-  const wrong = { weight: 1, arbitrary: wrongType };
+  const wrong = { weight: 1, arbitrary: wrongType(bold.huge) };
   const deeper: Boldness = { ...bold, depth: bold.depth + 1, floods: bold.floods && bold.depth < 2 };
   if (isNonNullType(type)) {
     return fc.oneof(
@@ -237,7 +252,7 @@ export function inputArbitrary(
     );
   }
   if (isListType(type)) {
-    const element = inputArbitrary(type.ofType, fieldName, known, deeper);
+    const element = inputArbitrary(type.ofType, fieldName, known, { ...deeper, huge: false });
     const floods: Array<fc.WeightedArbitrary<unknown>> = bold.floods
       ? [
           // Thousands of elements, one repeated (drawn without floods or megabytes of its own).
@@ -261,7 +276,7 @@ export function inputArbitrary(
       // A single value where a list is expected: GraphQL coerces it.
       { weight: 1, arbitrary: element },
       ...floods,
-      { weight: 1, arbitrary: fc.integer({ min: 2, max: 10_000 }).map((levels) => nest(levels, 'list')) },
+      { weight: 1, arbitrary: nestingDepth(bold.huge, 2, 10_000).map((levels) => nest(levels, 'list')) },
       wrong,
     );
   }
@@ -295,7 +310,7 @@ export function inputArbitrary(
   if (isScalarType(type)) {
     return fc.oneof({ weight: 10, arbitrary: scalarArbitrary(type.name, fieldName, known, bold) }, wrong);
   }
-  return wrongType;
+  return wrongType(bold.huge);
 }
 
 /** The smallest selection set that is valid on a type: its leaf fields without required arguments. */
@@ -357,6 +372,9 @@ export function operationArbitrary(
   });
 }
 
+/** Past the service's default MAX_BODY_BYTES (16 MiB). */
+export const OVERSIZED_BODY_BYTES = 16 * 1024 * 1024 + 1;
+
 /** Whole-request attacks: alias floods, deep selections, deep JSON, batches, bodies of the wrong shape. */
 export function requestAttackArbitrary(known: KnownValues): fc.Arbitrary<FuzzOperation> {
   const id = known.productIds[0] ?? '00000000-0000-0000-0000-000000000000';
@@ -414,6 +432,15 @@ export function requestAttackArbitrary(known: KnownValues): fc.Arbitrary<FuzzOpe
     fc
       .integer({ min: 1, max: 2_000 })
       .map((count) => query(`{ attributeAxes ${'@include(if: true) '.repeat(count)} { name } }`)),
+    // A body just past the default MAX_BODY_BYTES (16 MB): the one place a body that large is drawn.
+    fc.integer({ min: OVERSIZED_BODY_BYTES, max: OVERSIZED_BODY_BYTES + 4_000_000 }).map((length) => ({
+      operation: 'mutation' as const,
+      field: '(oversized body)',
+      body: toJsonText({
+        query: 'mutation ($name: String!) { deleteProduct(id: $name) }',
+        variables: { name: 'x'.repeat(length) },
+      }),
+    })),
     fc
       .oneof(
         fc.string(),
@@ -429,5 +456,25 @@ export function requestAttackArbitrary(known: KnownValues): fc.Arbitrary<FuzzOpe
         ),
       )
       .map((body) => ({ operation: 'query' as const, field: '(raw body)', body })),
+  );
+}
+
+/**
+ * Every root field's operations (mutations drawn more often: they are where a refusal must write
+ * nothing) and the whole-request attacks, over the committed SDL — the schema the code emits
+ * (test/schema-drift.test.ts keeps them equal).
+ */
+export function schemaOperations(known: KnownValues): fc.Arbitrary<FuzzOperation> {
+  const schema = buildSchema(readFileSync(join(PROJECT_ROOT, 'schema/schema.graphql'), 'utf8'));
+  const queries = Object.values(schema.getQueryType()!.getFields()).map((field) =>
+    operationArbitrary('query', field, known),
+  );
+  const mutations = Object.values(schema.getMutationType()!.getFields()).map((field) =>
+    operationArbitrary('mutation', field, known),
+  );
+  return fc.oneof(
+    ...queries.map((arbitrary) => ({ weight: 2, arbitrary })),
+    ...mutations.map((arbitrary) => ({ weight: 5, arbitrary })),
+    { weight: 8, arbitrary: requestAttackArbitrary(known) },
   );
 }
