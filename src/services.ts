@@ -185,6 +185,7 @@ export async function createServices(database: Database, config: Config, logger:
     ),
     products,
     attributeVectors,
+    { efSearch: config.search.efSearch },
   );
   const trending = new TrendingService(
     new TrendingRepository(database.reads.prisma, database.prisma),

@@ -7,7 +7,7 @@ import { seededRandom } from './support/onnx-fixtures.js';
 import { createTempModelsDir, type TestModels, writeTestModels } from './support/onnx-fixtures.js';
 import { sessionWith, testDatabaseKinds } from './support/databases.js';
 import { cosine } from './support/metrics.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { RecommendationEngine } from '../src/recommendations/recommendation-engine.service.js';
 import { EmbeddingSpace } from '../src/recommendations/recommendation.domain.js';
 import { type RecommendationPlan } from '../src/recommendations/recommendation-plan.js';
@@ -185,6 +185,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
       ),
       services.products,
       services.attributeVectors,
+      { efSearch: testConfig().search.efSearch },
     );
     const rows = await engine.recommend({
       like: [{ vector: [90, 5, 5], space: EmbeddingSpace.ATTRIBUTES }],

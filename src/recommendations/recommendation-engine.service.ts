@@ -15,12 +15,34 @@ import { type RecommendationRepository, type ScoredRow } from './recommendation.
 /** Products scored for maximal marginal relevance before k are picked. */
 const MMR_POOL = 100;
 
+/** Nearest candidates per space and example when several are combined, before the fit below. */
+const COMBINED_CANDIDATES = 100;
+
+/**
+ * Candidates one index scan of a combined query takes. An HNSW scan's first search returns
+ * `hnsw.ef_search` rows (HNSW_EF_SEARCH), and the rows the statement skips — the excluded ids,
+ * liked products among them — come out of those; asking for one row more than what remains runs a
+ * second search round that costs about as much as the first (BENCHMARKS.md, "Service changes").
+ * So the scan takes what fits, down to 3/4 of what it wanted (75 per space kept recall@10 at 1.000,
+ * above); where even that does not fit, a second round is paid anyway and it takes all it wanted.
+ */
+export function candidatesWithinFirstSearch(wanted: number, skipped: number, efSearch: number): number {
+  const fits = efSearch - skipped;
+  return fits >= Math.ceil((wanted * 3) / 4) ? Math.min(wanted, fits) : wanted;
+}
+
+export interface RecommendationEngineOptions {
+  /** hnsw.ef_search of the database sessions: the rows an index scan's first search returns. */
+  readonly efSearch: number;
+}
+
 export class RecommendationEngine {
   constructor(
     private readonly repository: RecommendationRepository,
     private readonly planner: RecommendationPlanner,
     private readonly products: ProductService,
     private readonly attributeVectors: AttributeVectorService,
+    private readonly options: RecommendationEngineOptions,
   ) {}
 
   async recommend(request: RecommendationRequest): Promise<ScoredProduct[]> {
@@ -33,11 +55,12 @@ export class RecommendationEngine {
     const planOf = ({ plans, exampleIds }: SpacePlans): RecommendationPlan => {
       const simple =
         plans.length === 1 && plans[0]!.positives.length === 1 && plans[0]!.negatives.length === 0;
+      const excludeIds = [...new Set([...valid.excludeIds, ...exampleIds])];
       return {
         spaces: plans,
         strategy: valid.strategy,
         filter,
-        excludeIds: [...new Set([...valid.excludeIds, ...exampleIds])],
+        excludeIds,
         limit: pool,
         // One space and one example: the index order is the answer, unless a filter makes the index
         // scan iterative, whose relaxed order needs more candidates for full recall (BENCHMARKS.md).
@@ -45,7 +68,15 @@ export class RecommendationEngine {
         // need not be the best in any single space; each one is then scored exactly in every space.
         // Three weighted spaces (bench, 40 queries, recall@10 against the exact weighted answer):
         // 30 per space gave 1.000 at 10k but 0.910 at 100k; 50: 0.988; 75 and 100: 1.000 at both.
-        candidatesPerTarget: simple ? (filter ? Math.max(pool * 4, 40) : pool) : Math.max(pool * 4, 100),
+        candidatesPerTarget: simple
+          ? filter
+            ? Math.max(pool * 4, 40)
+            : pool
+          : candidatesWithinFirstSearch(
+              Math.max(pool * 4, COMBINED_CANDIDATES),
+              excludeIds.length,
+              this.options.efSearch,
+            ),
         minScore: valid.minScore,
       };
     };
