@@ -856,6 +856,17 @@ recall@10 1.000 in every row):
   ratios, not the times, with the tables above): 10k 25.9 → 21.6 ms p50 (c=16: 70 → 93 req/s), 100k 22.4 → 19.3 ms (77 → 94 req/s). At 100k the
   statement now spends half its time in the three candidate scans (100 rows each) and half scoring 273 candidates,
   about 16 µs each: two vectors fetched by key and three distances.
+- **Each space's candidate scan fits into the HNSW scan's first search round** (\`candidatesWithinFirstSearch\`,
+  RecommendationEngine). With 100 candidates per space and \`hnsw.ef_search\` 100, the liked product the scan skips
+  made every scan ask for 101 index rows, and the iterative scan ran a whole second search round for the last one:
+  at 10k the image scan reached its first row after 2.9 ms and its hundredth after 5.6 ms; with ef_search 101 the
+  tail vanished and the statement went from 10.5–12.7 to 7.8–8.3 ms (EXPLAIN ANALYZE, same captured statement). The
+  engine now takes what fits after the skipped ids (99 here), down to 3/4 of the candidates it wanted (75 per space
+  kept recall at 1.000, above); where even that does not fit, a second round is paid anyway and it takes them all.
+  Through the service (\`bench/near-floor.ts\`, 351d57f vs this build on the same catalogues, five alternating
+  rounds, recall@10 1.000 in both; measured apart from this run): three spaces at 10k 15.8 → 11.1 ms p50 (c=16:
+  129 → 175 req/s), at 100k 13.3 → 12.4 ms (129 → 136 req/s): there the three scans are the smaller part of
+  the statement (2.6 of 5.5 ms in EXPLAIN ANALYZE), scoring the 271 candidates the larger.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
