@@ -31,6 +31,32 @@ export function candidatesWithinFirstSearch(wanted: number, skipped: number, efS
   return fits >= Math.ceil((wanted * 3) / 4) ? Math.min(wanted, fits) : wanted;
 }
 
+/**
+ * Nearest candidates taken per space and example before exact scoring. One space and one example:
+ * the index order is the answer (`pool` rows), unless a filter makes the index scan iterative,
+ * whose relaxed order needs more candidates for full recall (BENCHMARKS.md). Several spaces or
+ * examples: more candidates per space, since the best combined products need not be the best in
+ * any single space; each one is then scored exactly in every space. Three weighted spaces (bench,
+ * 40 queries, recall@10 against the exact weighted answer): 30 per space gave 1.000 at 10k but
+ * 0.910 at 100k; 50: 0.988; 75 and 100: 1.000 at both. Without a filter they are fitted into the
+ * first search round; with one the scans skip far more rows than the excluded ids and run further
+ * rounds whatever they ask for, so fitting them would only cost recall.
+ */
+export function candidatesPerTarget(shape: {
+  readonly simple: boolean;
+  readonly filtered: boolean;
+  /** Rows the statement returns (k, or the pool diversity re-ranks). */
+  readonly pool: number;
+  /** Ids every scan skips: the excluded ids and the examples. */
+  readonly skipped: number;
+  readonly efSearch: number;
+}): number {
+  const { simple, filtered, pool } = shape;
+  if (simple) return filtered ? Math.max(pool * 4, 40) : pool;
+  const combined = Math.max(pool * 4, COMBINED_CANDIDATES);
+  return filtered ? combined : candidatesWithinFirstSearch(combined, shape.skipped, shape.efSearch);
+}
+
 export interface RecommendationEngineOptions {
   /** hnsw.ef_search of the database sessions: the rows an index scan's first search returns. */
   readonly efSearch: number;
@@ -62,21 +88,13 @@ export class RecommendationEngine {
         filter,
         excludeIds,
         limit: pool,
-        // One space and one example: the index order is the answer, unless a filter makes the index
-        // scan iterative, whose relaxed order needs more candidates for full recall (BENCHMARKS.md).
-        // Several spaces or examples: more candidates per space, since the best combined products
-        // need not be the best in any single space; each one is then scored exactly in every space.
-        // Three weighted spaces (bench, 40 queries, recall@10 against the exact weighted answer):
-        // 30 per space gave 1.000 at 10k but 0.910 at 100k; 50: 0.988; 75 and 100: 1.000 at both.
-        candidatesPerTarget: simple
-          ? filter
-            ? Math.max(pool * 4, 40)
-            : pool
-          : candidatesWithinFirstSearch(
-              Math.max(pool * 4, COMBINED_CANDIDATES),
-              excludeIds.length,
-              this.options.efSearch,
-            ),
+        candidatesPerTarget: candidatesPerTarget({
+          simple,
+          filtered: Boolean(filter),
+          pool,
+          skipped: excludeIds.length,
+          efSearch: this.options.efSearch,
+        }),
         minScore: valid.minScore,
       };
     };
