@@ -862,7 +862,8 @@ recall@10 1.000 in every row):
   at 10k the image scan reached its first row after 2.9 ms and its hundredth after 5.6 ms; with ef_search 101 the
   tail vanished and the statement went from 10.5–12.7 to 7.8–8.3 ms (EXPLAIN ANALYZE, same captured statement). The
   engine now takes what fits after the skipped ids (99 here), down to 3/4 of the candidates it wanted (75 per space
-  kept recall at 1.000, above); where even that does not fit, a second round is paid anyway and it takes them all.
+  kept recall at 1.000, above); where even that does not fit, a second round is paid anyway and it takes them all,
+  and with a filter (the scans then run further rounds whatever they ask for) it keeps all of them too.
   Through the service (\`bench/near-floor.ts\`, 351d57f vs this build on the same catalogues, five alternating
   rounds, recall@10 1.000 in both; measured apart from this run): three spaces at 10k 15.8 → 11.1 ms p50 (c=16:
   129 → 175 req/s), at 100k 13.3 → 12.4 ms (129 → 136 req/s): there the three scans are the smaller part of
