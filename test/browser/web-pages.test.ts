@@ -137,15 +137,18 @@ describe.skipIf(!haveChromium)('web pages in a browser', () => {
       if (authorization) keysSent.add(authorization);
     });
     await page.goto(`${http.base}/`);
-    const firstCard = page.getByTestId('catalogue').getByTestId('product-card').first();
-    await firstCard.locator('img').waitFor();
+    // The first card with a photo: the grid lists products by creation time, and the worked
+    // example's three photo-less products share theirs with the rest of the first 50 added (one
+    // transaction), so which card comes first among those is down to their random ids.
+    const firstPhoto = page.getByTestId('catalogue').getByTestId('product-card').locator('img').first();
+    await firstPhoto.waitFor();
     const paint = await page.evaluate(
       () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Infinity,
     );
     console.log(`web-pages: first contentful paint of / ${paint.toFixed(0)} ms`);
     expect(paint).toBeLessThan(1000);
     // The photo really loaded (not a broken image).
-    expect(await naturalWidth(firstCard.locator('img'))).toBeGreaterThan(0);
+    expect(await naturalWidth(firstPhoto)).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('catalogue').getByTestId('product-card').count()).toBe(48);
     await page.screenshot({ path: join(SHOTS, 'storefront.png') });
     await expectAccessible(page, 'storefront');
