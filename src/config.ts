@@ -68,6 +68,8 @@ export const DEFAULT_IMAGE_MODEL = 'resnet50-v1-7';
 /** Committed under models/: the IMAGE model when IMAGE_MODEL is unset and ResNet-50 is not installed. */
 export const BUNDLED_IMAGE_MODEL = 'mobilenetv2-12-int8';
 export const DEFAULT_CLIP_MODEL = 'clip-vit-base-patch32';
+/** MAX_BODY_BYTES unless set: the largest request body read, 16 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
@@ -154,11 +156,7 @@ const configSchema = z.object({
   /** COMPLEMENTARY: the least lift (how much likelier together than by chance) a pair needs. */
   COMPLEMENTARY_MIN_LIFT: z.coerce.number().min(0).default(1.5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(16 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   MAX_BULK_PRODUCTS: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
   /** What one root field that runs a vector query or a model costs in the budget, besides its list. */

@@ -22,6 +22,7 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
+import { DEFAULT_MAX_BODY_BYTES } from '../../src/config.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 /** A number (or not-a-number) written into the JSON text as is: what JSON.stringify cannot produce. */
@@ -372,8 +373,8 @@ export function operationArbitrary(
   });
 }
 
-/** Past the service's default MAX_BODY_BYTES (16 MiB). */
-export const OVERSIZED_BODY_BYTES = 16 * 1024 * 1024 + 1;
+/** Past the service's default MAX_BODY_BYTES. */
+export const OVERSIZED_BODY_BYTES = DEFAULT_MAX_BODY_BYTES + 1;
 
 /** Whole-request attacks: alias floods, deep selections, deep JSON, batches, bodies of the wrong shape. */
 export function requestAttackArbitrary(known: KnownValues): fc.Arbitrary<FuzzOperation> {
@@ -432,13 +433,13 @@ export function requestAttackArbitrary(known: KnownValues): fc.Arbitrary<FuzzOpe
     fc
       .integer({ min: 1, max: 2_000 })
       .map((count) => query(`{ attributeAxes ${'@include(if: true) '.repeat(count)} { name } }`)),
-    // A body just past the default MAX_BODY_BYTES (16 MB): the one place a body that large is drawn.
+    // A body just past the default MAX_BODY_BYTES: the one place a body that large is drawn.
     fc.integer({ min: OVERSIZED_BODY_BYTES, max: OVERSIZED_BODY_BYTES + 4_000_000 }).map((length) => ({
       operation: 'mutation' as const,
       field: '(oversized body)',
       body: toJsonText({
-        query: 'mutation ($name: String!) { deleteProduct(id: $name) }',
-        variables: { name: 'x'.repeat(length) },
+        query: 'mutation ($id: ID!) { deleteProduct(id: $id) }',
+        variables: { id: 'x'.repeat(length) },
       }),
     })),
     fc

@@ -23,8 +23,9 @@ const COMBINED_CANDIDATES = 100;
  * `hnsw.ef_search` rows (HNSW_EF_SEARCH), and the rows the statement skips — the excluded ids,
  * liked products among them — come out of those; asking for one row more than what remains runs a
  * second search round that costs about as much as the first (BENCHMARKS.md, "Service changes").
- * So the scan takes what fits, down to 3/4 of what it wanted (75 per space kept recall@10 at 1.000,
- * above); where even that does not fit, a second round is paid anyway and it takes all it wanted.
+ * So the scan takes what fits, down to 3/4 of what it wanted (75 per space kept recall@10 at
+ * 1.000, see candidatesPerTarget); where even that does not fit, a second round is paid anyway
+ * and it takes all it wanted.
  */
 export function candidatesWithinFirstSearch(wanted: number, skipped: number, efSearch: number): number {
   const fits = efSearch - skipped;
