@@ -262,15 +262,27 @@ export function recommendationSql(
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
   const limit = exact ? Prisma.empty : sql`LIMIT ${count(plan.candidatesPerTarget)}`;
+  // Each candidate row carries, as k<i>, its distance in the space whose scan found it (the scan has
+  // the row and its value at hand); NULL elsewhere, and always with BEST_SCORE, whose distance
+  // is to the nearest of several examples, not to the one the scan searched for.
+  const knownDistances = (found: number | null, distance: Prisma.Sql | null) =>
+    Prisma.join(
+      plan.spaces.map((_, index) =>
+        index === found && distance ? sql`(${distance})::float8` : sql`NULL::float8`,
+      ),
+      ', ',
+    );
 
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
     const where = sql`${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
-    const candidatesFor = (q: Value) =>
-      sql`(SELECT ${source.id} FROM ${source.from} WHERE ${source.present} ${where}
+    const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
+      sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
     if (exact) {
-      candidateQueries.push(sql`(SELECT ${source.id} FROM ${source.from} WHERE ${source.present} ${where})`);
+      candidateQueries.push(
+        sql`(SELECT ${source.id}, ${knownDistances(null, null)} FROM ${source.from} WHERE ${source.present} ${where})`,
+      );
     }
     if (best) {
       const rows = [
@@ -282,7 +294,9 @@ export function recommendationSql(
       ctes.push(sql`${raw(`x${index}`)}(positive, ${raw(space.space === EmbeddingSpace.GEO ? 'latitude, longitude' : 'v')}) AS (
         VALUES ${Prisma.join(rows.map((row) => sql`(${row.positive}::boolean, ${columns(row.value)})`))})`);
       if (!exact) {
-        space.positives.forEach((target) => candidateQueries.push(candidatesFor(targetValue(space, target))));
+        space.positives.forEach((target) =>
+          candidateQueries.push(candidatesFor(targetValue(space, target), null)),
+        );
       }
     } else {
       const q = averageTarget(space);
@@ -291,7 +305,10 @@ export function recommendationSql(
       } else {
         ctes.push(sql`${raw(`q${index}`)}(v) AS (SELECT ${q})`);
       }
-      if (!exact) candidateQueries.push(candidatesFor(queryRef(space, index)));
+      if (!exact) {
+        const q = queryRef(space, index);
+        candidateQueries.push(candidatesFor(q, distanceSql(space, source.value, q)));
+      }
     }
   });
 
@@ -307,11 +324,14 @@ export function recommendationSql(
     const e = `e${index}`;
     const x = candidateValue(space, 'p', e);
     if (!best) {
+      // Computed only where the candidate's scan did not already bring it (COALESCE stops at k<i>):
+      // a stored vector is then not even read.
       const distance = distanceSql(space, x, queryRef(space, index));
+      const known = raw(`c.k${index}`);
       return {
         columns: isStoredVectorSpace(space.space)
-          ? sql`(SELECT ${distance} FROM product_embedding ${raw(e)} WHERE ${embeddingKey(space, e, 'c.id')}) AS ${d}`
-          : sql`${distance} AS ${d}`,
+          ? sql`coalesce(${known}, (SELECT ${distance} FROM product_embedding ${raw(e)} WHERE ${embeddingKey(space, e, 'c.id')})) AS ${d}`
+          : sql`coalesce(${known}, ${distance}) AS ${d}`,
         similarity: scoreSql(space, d),
         lateral: Prisma.empty,
       };
@@ -354,7 +374,10 @@ export function recommendationSql(
   );
   const statement = sql`
     WITH ${ctes.length > 0 ? sql`${Prisma.join(ctes, ', ')},` : Prisma.empty}
-    candidates AS (SELECT DISTINCT id FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id)),
+    candidates AS (SELECT id, ${Prisma.join(
+      plan.spaces.map((_, i) => raw(`min(k${i}) AS k${i}`)),
+      ', ',
+    )} FROM (${Prisma.join(candidateQueries, ' UNION ALL ')}) AS c(id, ${raw(plan.spaces.map((_, i) => `k${i}`).join(', '))}) GROUP BY id),
     scored AS MATERIALIZED (
       SELECT c.id AS uid, ${Prisma.join(
         perSpace.map((s) => s.columns),
