@@ -851,7 +851,7 @@ recall@10 1.000 in every row):
   winners. Three weighted spaces, the statement alone at 10k (pgbench, prepared, five alternating 3 s runs, medians):
   15.7 → 11.8 ms. Variants measured on the way: the same joins without the product columns 17.9–18.5 ms (no gain),
   scalar subqueries with the product columns 14.3 ms, the scans' own distances carried into the scoring 11.7 ms (no
-  gain over 11.8, not applied). Through the service (\`bench/near-floor.ts\`, 981c5b4 vs this build on the same
+  gain over 11.8 then; applied later through the service, see below). Through the service (\`bench/near-floor.ts\`, 981c5b4 vs this build on the same
   catalogues, three alternating rounds, recall@10 1.000 in both; measured apart from this run, so compare the
   ratios, not the times, with the tables above): 10k 25.9 → 21.6 ms p50 (c=16: 70 → 93 req/s), 100k 22.4 → 19.3 ms (77 → 94 req/s). At 100k the
   statement now spends half its time in the three candidate scans (100 rows each) and half scoring 273 candidates,
@@ -868,6 +868,16 @@ recall@10 1.000 in every row):
   rounds, recall@10 1.000 in both; measured apart from this run): three spaces at 10k 15.8 → 11.1 ms p50 (c=16:
   129 → 175 req/s), at 100k 13.3 → 12.4 ms (129 → 136 req/s): there the three scans are the smaller part of
   the statement (2.6 of 5.5 ms in EXPLAIN ANALYZE), scoring the 271 candidates the larger.
+- **Each candidate brings its distance from the scan that found it** (\`recommendationSql\`). The scan has the row
+  and its vector at hand, so it now returns the candidate's distance in its space as well, and scoring computes (for
+  stored vectors: reads by key and compares) only the spaces where the candidate was not found — every candidate was
+  found in at least one, so about a third of the lookups and distances go. Through the service
+  (\`bench/near-floor.ts\`, 3dc5267 vs this build on the same catalogues, five alternating rounds, recall@10 1.000 in
+  both; measured apart from this run): three spaces at 100k 10.54 → 10.04 ms p50 (c=16: 158 → 167 req/s), at 10k
+  9.86 → 9.89 ms (c=16: 174 → 180 req/s) — the gain is where the vectors are not all in shared buffers. Measured on
+  the way, not applied: one liked example used as the space's query value instead of \`avg()\` over it, no
+  difference (10k 10.20, 100k 10.52 ms in the same rounds). A test now checks an index-served combined answer's
+  scores; the earlier one (k = 10 on ten products) was always answered by the exact fallback.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
