@@ -306,8 +306,8 @@ export function recommendationSql(
         ctes.push(sql`${raw(`q${index}`)}(v) AS (SELECT ${q})`);
       }
       if (!exact) {
-        const q = queryRef(space, index);
-        candidateQueries.push(candidatesFor(q, distanceSql(space, source.value, q)));
+        const query = queryRef(space, index);
+        candidateQueries.push(candidatesFor(query, distanceSql(space, source.value, query)));
       }
     }
   });
