@@ -46,38 +46,11 @@ export async function runServiceProcess(role?: Role): Promise<void> {
   // so two of them starting at once cannot both find the database empty and both fill it.
   if (working && config.seedDemo) await seed(services, database, logger);
   const health = serving ? null : await healthServer(config);
-  if (listen) {
-    const { url } = await listen();
-    logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);
-  } else {
-    logger.info({ port: config.port }, 'worker running (GET /healthz answers while it does)');
-  }
-  for (const model of await services.models.statuses()) {
-    if (model.configured && model.state === ModelState.MISSING) {
-      logger.warn(
-        { modelId: model.id },
-        `model ${model.id} is not installed (${model.reason}); install it with \`${model.installCommand}\``,
-      );
-    }
-  }
-  // Background work: never delays serving, never stops the service when it fails. The queues
-  // start in every role (an API process queues jobs); only a worker runs them.
-  const { models, reembedding, behavior } = services;
-  const logFailure = (what: string) => (error: unknown) => logger.error({ err: error }, what);
-  const queued = reembedding.start({ work: working }).catch(logFailure('starting the embedding jobs failed'));
-  // The BEHAVIOR training worker and schedule (pg-boss); a queued or interrupted training resumes.
-  behavior.start({ work: working }).catch(logFailure('starting the behavior worker failed'));
-  // A model that arrives later can start (or retry) the roll-over it was missing for.
-  if (config.models.autoDownload)
-    void models
-      .downloadMissing()
-      .then(() => queued)
-      .then(() => reembedding.enqueuePending())
-      .catch(logFailure('queuing the embedding jobs failed'));
-  const indexing = working
-    ? services.spaces.ensureIndexes().catch(logFailure('creating vector indexes failed'))
-    : Promise.resolve();
-
+  // The signal handlers are in place before the service says it is listening: installed after
+  // that line, a signal sent as soon as it appeared (a supervisor, a test) could still meet Node's
+  // default action and end the process without the shutdown (seen once in CI: exit by SIGINT).
+  /** Index builds started below (a worker's), awaited by the shutdown. */
+  let indexing: Promise<unknown> = Promise.resolve();
   // Stop accepting, drain in-flight requests, stop background work, close the database (PGlite
   // flushes its files on close), exit 0. Bounded by SHUTDOWN_TIMEOUT_MS: past it, exit 1. A second
   // signal exits 130 at once (the shell's code for an interrupted command).
@@ -109,6 +82,37 @@ export async function runServiceProcess(role?: Role): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  if (listen) {
+    const { url } = await listen();
+    logger.info({ url, database: database.kind }, `GraphQL API listening on ${url}`);
+  } else {
+    logger.info({ port: config.port }, 'worker running (GET /healthz answers while it does)');
+  }
+  for (const model of await services.models.statuses()) {
+    if (model.configured && model.state === ModelState.MISSING) {
+      logger.warn(
+        { modelId: model.id },
+        `model ${model.id} is not installed (${model.reason}); install it with \`${model.installCommand}\``,
+      );
+    }
+  }
+  // A signal during start-up: the shutdown is under way, so no background work is started.
+  if (stopping) return;
+  // Background work: never delays serving, never stops the service when it fails. The queues
+  // start in every role (an API process queues jobs); only a worker runs them.
+  const { models, reembedding, behavior } = services;
+  const logFailure = (what: string) => (error: unknown) => logger.error({ err: error }, what);
+  const queued = reembedding.start({ work: working }).catch(logFailure('starting the embedding jobs failed'));
+  // The BEHAVIOR training worker and schedule (pg-boss); a queued or interrupted training resumes.
+  behavior.start({ work: working }).catch(logFailure('starting the behavior worker failed'));
+  // A model that arrives later can start (or retry) the roll-over it was missing for.
+  if (config.models.autoDownload)
+    void models
+      .downloadMissing()
+      .then(() => queued)
+      .then(() => reembedding.enqueuePending())
+      .catch(logFailure('queuing the embedding jobs failed'));
+  if (working) indexing = services.spaces.ensureIndexes().catch(logFailure('creating vector indexes failed'));
 }
 
 async function seed(services: Services, database: Database, logger: Logger): Promise<void> {
