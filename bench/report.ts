@@ -831,7 +831,8 @@ recall@10 1.000 in every row):
   literals and a single liked/excluded id as a scalar parameter (an array of unknown length is estimated at ten
   elements and a \`LIMIT $n\` at a tenth of the table, which kept the custom plans cheaper), Postgres switches to the
   generic plan after five executions (\`pg_prepared_statements\`: test/prepared-statements.test.ts). The filtered
-  statement keeps custom plans (the category's frequency matters to its estimate) and saves only the parse.
+  statement kept custom plans (the category's frequency matters to its estimate) and saved only the parse — until
+  its filter's values went into the text (below).
   Before → after (06788b9 vs this build on the same migrated database, alternating): \`similarProducts\` ATTRIBUTES
   2.46 → 1.86 ms (c=16: 653 → 941 req/s), IMAGE 2.98 → 2.16 ms (476 → 682), CLIP 2.50 → 2.01 ms (547 → 757); three
   weighted spaces 17.3 → 14.2 ms (105 → 104: at c=16 it is bound by Postgres scoring ~270 candidates in three
@@ -878,6 +879,17 @@ recall@10 1.000 in every row):
   the way, not applied: one liked example used as the space's query value instead of \`avg()\` over it, no
   difference (10k 10.20, 100k 10.52 ms in the same rounds). A test now checks an index-served combined answer's
   scores; the earlier one (k = 10 on ten products) was always answered by the exact fallback.
+- **A filter's values are written into the named statement** (\`filterToSql\` with literals,
+  \`RecommendationRepository\`). With the category as a parameter, the generic plan rests on default selectivities
+  and costs more than a custom plan, so Postgres planned the filtered statement on every execution (0.46 ms at 100k
+  from the Postgres log; about as much as its execution at 10k). With the values in the text (quoted by pg's
+  \`escapeLiteral\`; a value with NUL stays a parameter) the generic plan is the custom one and is used from the sixth
+  execution. Each distinct filter is its own text, so such texts get at most half of \`DB_PREPARED_STATEMENTS\`;
+  beyond that a filter runs with parameters as before. The captured statement alone at 10k, named, one connection:
+  1.79–2.04 → 0.94–1.10 ms p50 (three alternating 3 s rounds; the hand-written exact floor, named, 1.16–1.21 ms).
+  Through the service (\`bench/near-floor.ts\`, 79bff91 vs this build on the same catalogues, five alternating
+  rounds, recall@10 1.000 in both; measured apart from this run, on a slower moment of the host — compare ratios):
+  1 % filter at 10k 4.85 → 3.64 ms p50 (c=16: 380 → 545 req/s), at 100k 11.39 → 10.18 ms (c=16: 179 → 211 req/s).
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):

@@ -4,7 +4,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_PRODUCTS } from '../src/demo/demo-catalogue.js';
+import { type FilterValues, filterToSql } from '../src/catalogue/product-filter.sql.js';
+import { type ResolvedProductFilter } from '../src/catalogue/product.domain.js';
 import { queryPrepared, StatementNames } from '../src/db/prepared-statements.js';
+import { Prisma } from '../src/generated/prisma/client.js';
 import { createEmptyDatabase, testDatabaseKinds } from './support/databases.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -19,6 +22,18 @@ describe('StatementNames', () => {
     expect(names.nameFor('SELECT 1')).toBe(a);
     expect(names.nameFor('SELECT 3')).toBeUndefined();
     expect(new StatementNames(0).nameFor('SELECT 1')).toBeUndefined();
+  });
+
+  it('gives texts carrying request values at most half of the names, and the shapes the rest', () => {
+    const names = new StatementNames(4);
+    expect(names.nameFor("SELECT 'a'", true)).toBeDefined();
+    expect(names.nameFor("SELECT 'b'", true)).toBeDefined();
+    expect(names.nameFor("SELECT 'c'", true)).toBeUndefined();
+    expect(names.nameFor("SELECT 'a'", true)).toBeDefined();
+    expect(names.nameFor('SELECT 1')).toBeDefined();
+    expect(names.nameFor('SELECT 2')).toBeDefined();
+    expect(names.nameFor('SELECT 3')).toBeUndefined();
+    expect(new StatementNames(1).nameFor("SELECT 'a'", true)).toBeUndefined();
   });
 
   it('runs a retired text unnamed from then on', () => {
@@ -90,5 +105,111 @@ describe('the recommendation statement on embedded Postgres', () => {
     expect(rows).toHaveLength(1);
     expect(Number(rows[0]!.custom_plans)).toBeLessThanOrEqual(5);
     expect(Number(rows[0]!.generic_plans)).toBeGreaterThanOrEqual(4);
+  });
+});
+
+// A filter's values written into the statement (product-filter.sql.ts) must select exactly what the
+// same values as parameters select, whatever the text holds.
+describe.each(testDatabaseKinds())('filter values as literals (%s)', (kind) => {
+  let t: TestApp;
+  let idOf: Record<string, string>;
+  const awkward = ["O'Brien \\ 50% off_now", "'); DROP TABLE product; --", "E'\\x41'", 'naïve café ☕'];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    const inputs = awkward.map((text, index) => ({
+      ...EXAMPLE_PRODUCTS[index % EXAMPLE_PRODUCTS.length]!,
+      sku: `awkward-${index}`,
+      name: `${text} name`,
+      category: text,
+      price: 10 + index * 2.5,
+      inStock: index % 2 === 0,
+      tags: [text, `tag-${index}`],
+      location: { latitude: 48 + index, longitude: 2 - index },
+    }));
+    const added = await t.gql<{ addProducts: Array<{ id: string; sku: string }> }>(
+      `mutation ($inputs: [ProductInput!]!) { addProducts(inputs: $inputs) { id sku } }`,
+      { inputs: [...EXAMPLE_PRODUCTS, ...inputs] },
+    );
+    expect(added.errors).toBeUndefined();
+    idOf = Object.fromEntries(added.data!.addProducts.map((p) => [p.sku, p.id]));
+  });
+  afterAll(() => t.close());
+
+  const skus = async (filter: ResolvedProductFilter, values: FilterValues): Promise<string[]> => {
+    const statement = Prisma.sql`SELECT p.sku FROM product p WHERE true ${filterToSql(filter, values)} ORDER BY p.sku`;
+    const { rows } = await t.db.database.pool.query<{ sku: string }>({
+      text: statement.text,
+      values: statement.values,
+    });
+    return rows.map((row) => row.sku);
+  };
+
+  const none = { attributeRanges: [] };
+  const filters: Array<[string, ResolvedProductFilter, string[]]> = [
+    ...awkward.map((text, index): [string, ResolvedProductFilter, string[]] => [
+      `category ${JSON.stringify(text)}`,
+      { ...none, category: text },
+      [`awkward-${index}`],
+    ]),
+    ['categories', { ...none, categories: [awkward[0]!, awkward[2]!] }, ['awkward-0', 'awkward-2']],
+    [
+      'name contains a quote, a backslash and a %',
+      { ...none, nameContains: 'Brien \\ 50% off_' },
+      ['awkward-0'],
+    ],
+    // Stored tags are trimmed and lower-cased.
+    ['tags any', { ...none, tagsAny: [awkward[1]!.toLowerCase(), 'tag-3'] }, ['awkward-1', 'awkward-3']],
+    ['tags all', { ...none, tagsAll: [awkward[3]!, 'tag-3'] }, ['awkward-3']],
+    ['price range and stock', { ...none, minPrice: 12.5, maxPrice: 17.5, inStock: true }, ['awkward-2']],
+    [
+      'attribute range',
+      { attributeRanges: [{ position: 0, min: -1e-9, max: 100 }], tagsAny: ['tag-0'] },
+      ['awkward-0'],
+    ],
+    ['near', { ...none, near: { latitude: 49, longitude: 1, radiusKm: 10 } }, ['awkward-1']],
+  ];
+
+  it.each(filters)('%s: the same rows as with parameters', async (_, filter, expected) => {
+    const parameters = await skus(filter, 'parameters');
+    expect(parameters).toEqual(expected);
+    expect(await skus(filter, 'literals')).toEqual(parameters);
+  });
+
+  it('keeps text values out of the statement text only where they cannot go: NUL stays a parameter', () => {
+    const statement = filterToSql({ ...none, category: 'a\u0000b', tagsAny: ['x'] }, 'literals');
+    expect(statement.values).toEqual(['a\u0000b']);
+    expect(statement.text).toContain("ARRAY['x']::text[]");
+  });
+
+  it('plans a filtered recommendation once: its named statement settles on the generic plan', async () => {
+    const query = `query ($input: RecommendationInput!) { recommendations(input: $input) { product { sku } } }`;
+    const liked = ['product1', 'product2', 'product3'];
+    const answers = new Map<string, string>();
+    for (let i = 0; i < 12; i++) {
+      const sku = liked[i % 3]!;
+      const result = await t.gql<{ recommendations: Array<{ product: { sku: string } }> }>(query, {
+        input: {
+          like: [{ productId: idOf[sku] }],
+          spaces: [{ space: 'ATTRIBUTES', weight: 1 }],
+          filter: { categories: [awkward[0], awkward[1], awkward[2]] },
+          k: 2,
+        },
+      });
+      expect(result.errors).toBeUndefined();
+      const answer = result.data!.recommendations.map((row) => row.product.sku).join(',');
+      expect(answers.get(sku) ?? answer).toBe(answer);
+      answers.set(sku, answer);
+      for (const row of result.data!.recommendations) expect(row.product.sku).toMatch(/^awkward-[012]$/);
+    }
+    // Each connection that ran the statement holds it; on each, at most five custom plans.
+    const probe = `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                    WHERE name LIKE 'rec\\_%' AND statement LIKE '%DROP TABLE product%'`;
+    if (kind === 'embedded') {
+      const { rows } = await t.db.database.pool.query<{ generic_plans: string; custom_plans: string }>(probe);
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0]!.custom_plans)).toBeLessThanOrEqual(5);
+      expect(Number(rows[0]!.generic_plans)).toBeGreaterThanOrEqual(7);
+    }
   });
 });

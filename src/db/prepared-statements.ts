@@ -6,22 +6,31 @@
 // Every connection may end up holding every named statement, so the number of distinct statement
 // texts given a name is bounded (DB_PREPARED_STATEMENTS): a client inventing new query shapes
 // cannot grow the backends' memory without bound. Texts beyond the bound run unnamed, as before.
+// Texts that carry a request's values (a filter written in as literals) take at most half of the
+// names, so one-off values cannot crowd out the shapes every request uses.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
 /** Which statement texts run as named statements, and under which name. */
 export class StatementNames {
   private readonly names = new Map<string, string | null>();
+  private valueTexts = 0;
 
   /** `capacity` distinct texts get a name, first come; 0 names none. */
   constructor(private readonly capacity: number) {}
 
-  nameFor(text: string): string | undefined {
+  /**
+   * The text's name, or undefined when it runs unnamed. `carriesValues`: the text holds a request's
+   * values, and is named only while such texts hold fewer than half of the names.
+   */
+  nameFor(text: string, carriesValues = false): string | undefined {
     const known = this.names.get(text);
     if (known !== undefined) return known ?? undefined;
     if (this.names.size >= this.capacity) return undefined;
+    if (carriesValues && this.valueTexts >= Math.floor(this.capacity / 2)) return undefined;
     const name = `rec_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
     this.names.set(text, name);
+    if (carriesValues) this.valueTexts += 1;
     return name;
   }
 

@@ -3,7 +3,7 @@
 // as named statements (db/prepared-statements.ts: parsed once per connection, planned once their
 // generic plan is as good) with rows as arrays (no Prisma raw-query mapping); the rest through Prisma.
 import { type Database } from '../db/database.js';
-import { type PrismaClient } from '../generated/prisma/client.js';
+import { type Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import {
   PRODUCT_COLUMNS,
   PRODUCT_FIELDS,
@@ -86,7 +86,7 @@ export class RecommendationRepository {
   }
 
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<Attempt> {
-    const statement = recommendationSql(plan, exact, this.options.exactScanMaxRows);
+    const statement = this.statementFor(plan, exact);
     const result = await queryPrepared<unknown[]>(this.database.pool, this.statements, statement);
     const width = PRODUCT_FIELDS.length;
     const numbers = (values: Array<number | null>): Array<number | null> =>
@@ -106,6 +106,20 @@ export class RecommendationRepository {
       examplesFound: first ? Number(first[width + 3]) : null,
       spacesPresent: first ? (first[width + 4] as boolean[]) : null,
     };
+  }
+
+  /**
+   * The plan's statement. A filter's values go into the text while such texts can still be named,
+   * so Postgres plans the statement once (its generic plan is then its custom one); otherwise they
+   * are parameters, and a named statement is planned on each execution.
+   */
+  private statementFor(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
+    const { exactScanMaxRows } = this.options;
+    if (plan.filter) {
+      const inlined = recommendationSql(plan, exact, exactScanMaxRows, 'literals');
+      if (this.statements.nameFor(inlined.text, true)) return inlined;
+    }
+    return recommendationSql(plan, exact, exactScanMaxRows, 'parameters');
   }
 
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */

@@ -4,7 +4,7 @@
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
-import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
+import { type FilterValues, filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
 import {
   DistanceMetric,
@@ -248,15 +248,17 @@ function candidateSource(
 /**
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
+ * `filterValues`: the filter's values as parameters or in the text (product-filter.sql.ts).
  */
 export function recommendationSql(
   plan: RecommendationPlan,
   exact: boolean,
   exactScanMaxRows: number,
+  filterValues: FilterValues = 'parameters',
 ): Prisma.Sql {
   const [only, ...others] = plan.spaces;
   if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
-    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows);
+    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows, filterValues);
   }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
@@ -275,7 +277,7 @@ export function recommendationSql(
 
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
-    const where = sql`${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
+    const where = sql`${filterToSql(plan.filter, filterValues)} ${excluded(plan, source.id)}`;
     const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
       sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
@@ -437,8 +439,10 @@ function singleTargetSql(
   space: SpacePlan,
   target: QueryTarget,
   exactScanMaxRows: number,
+  filterValues: FilterValues,
 ): Prisma.Sql {
   const source = candidateSource(space, plan.filter !== null);
+  const filter = filterToSql(plan.filter, filterValues);
   const value = targetValue(space, target);
   const ctes = [
     isPoint(value)
@@ -448,7 +452,7 @@ function singleTargetSql(
   const q = queryRef(space, 0);
   const score = scoreSql(space, raw('c.d'));
   const distance = distanceSql(space, source.value, q);
-  const where = sql`${source.present} ${filterToSql(plan.filter)} ${excluded(plan, source.id)}`;
+  const where = sql`${source.present} ${filter} ${excluded(plan, source.id)}`;
   const nearest = sql`SELECT ${source.id} AS id, ${distance} AS d FROM ${source.from} WHERE ${where}
                        ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${count(plan.candidatesPerTarget)}`;
   let candidates = nearest;
@@ -457,7 +461,7 @@ function singleTargetSql(
     // their count picks the branch, and the exact branch scores exactly these rows (before, it ran
     // the filter a second time — 1.7 of 10.5 ms at 100k).
     ctes.push(sql`filtered AS MATERIALIZED (SELECT p.id FROM product p
-      WHERE true ${filterToSql(plan.filter)} ${excluded(plan)} LIMIT ${count(exactScanMaxRows + 1)})`);
+      WHERE true ${filter} ${excluded(plan)} LIMIT ${count(exactScanMaxRows + 1)})`);
     ctes.push(sql`filtered_count(n) AS (SELECT count(*) FROM filtered)`);
     // Every filtered product scored, ordered by the exact distance (scores fall as distances grow);
     // "+ 0" keeps the planner off the HNSW index for this branch. Each filtered product's value is
