@@ -883,9 +883,9 @@ recall@10 1.000 in every row):
   \`RecommendationRepository\`). With the category as a parameter, the generic plan rests on default selectivities
   and costs more than a custom plan, so Postgres planned the filtered statement on every execution (0.46 ms at 100k
   from the Postgres log; about as much as its execution at 10k). With the values in the text (quoted by pg's
-  \`escapeLiteral\`; a value with NUL stays a parameter) the generic plan is the custom one and is used from the sixth
-  execution. Each distinct filter is its own text, so such texts get at most half of \`DB_PREPARED_STATEMENTS\`;
-  beyond that a filter runs with parameters as before. The captured statement alone at 10k, named, one connection:
+  \`escapeLiteral\`; up to 1 KiB of literals, none holding NUL) the generic plan is the custom one and is used from
+  the sixth execution. Each distinct filter is its own text, so such a text is named when it comes a second time and
+  such texts get at most half of \`DB_PREPARED_STATEMENTS\`; other filters run with parameters as before. The captured statement alone at 10k, named, one connection:
   1.79–2.04 → 0.94–1.10 ms p50 (three alternating 3 s rounds; the hand-written exact floor, named, 1.16–1.21 ms).
   Through the service (\`bench/near-floor.ts\`, 79bff91 vs this build on the same catalogues, five alternating
   rounds, recall@10 1.000 in both; measured apart from this run, on a slower moment of the host — compare ratios):

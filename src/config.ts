@@ -181,7 +181,7 @@ const configSchema = z.object({
   /**
    * How many distinct recommendation statements run as named (prepared) statements, planned once
    * per connection instead of per request; at most half go to statements carrying a filter's
-   * values; 0 sends every statement unnamed (e.g. behind a pooler in transaction mode that does not
+   * values (a recurring filter's, on its second request); 0 sends every statement unnamed (e.g. behind a pooler in transaction mode that does not
    * track prepared statements).
    */
   DB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(64),

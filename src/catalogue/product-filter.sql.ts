@@ -20,23 +20,55 @@ export function haversineKm(a: SqlPoint, b: SqlPoint): Prisma.Sql {
       * power(sin(radians(${a.longitude} - ${b.longitude}) / 2), 2)))))`;
 }
 
-/**
- * How the filter's values enter a statement: as bind parameters, or written into its text as
- * literals. Literals are for named (prepared) statements: with the values hidden, Postgres' generic
- * plan rests on default selectivities and costs more than a custom plan, so a named statement
- * carrying a filter was planned again on every execution (about half of a 1 %-filter query's time);
- * with the values in its text, the generic plan is the custom one and is planned once. Each distinct
- * filter is then its own statement text, so the caller bounds how many it names.
- */
-export type FilterValues = 'parameters' | 'literals';
+/** `AND …` conditions for every filter field that is set, or an empty fragment; values as parameters. */
+export function filterToSql(filter: ResolvedProductFilter | null | undefined): Prisma.Sql {
+  return conditionsSql(filter, parameter);
+}
 
-/** `AND …` conditions for every filter field that is set, or an empty fragment. */
-export function filterToSql(
-  filter: ResolvedProductFilter | null | undefined,
-  values: FilterValues = 'parameters',
-): Prisma.Sql {
+/** Literal text a filter may write into a statement, in all (quotes included). */
+export const MAX_FILTER_LITERAL_CHARS = 1024;
+
+/**
+ * The filter's conditions with its values written into the text as literals, or null when there is
+ * nothing to write (no filter, or one without values), when a value holds NUL (no statement text can
+ * carry one; as a parameter Postgres refuses it as it always has) or when the literals would exceed
+ * MAX_FILTER_LITERAL_CHARS (a statement text kept by every connection must stay small).
+ *
+ * For named (prepared) statements: with the values as parameters, Postgres' generic plan rests on
+ * default selectivities and costs more than a custom plan, so a named statement carrying a filter is
+ * planned again on every execution (about half of a 1 %-filter query's time); with the values in its
+ * text, the generic plan is the custom one and is planned once. Each distinct filter is then its own
+ * statement text, so the caller bounds how many it names.
+ */
+export function filterLiteralsSql(filter: ResolvedProductFilter | null | undefined): Prisma.Sql | null {
+  let chars = 0;
+  let writable = true;
+  const count = (written: string): Prisma.Sql => {
+    chars += written.length;
+    return Prisma.raw(written);
+  };
+  // Text through pg's escapeLiteral: quotes doubled and, with a backslash, the E'' form, so the
+  // literal reads the same whatever standard_conforming_strings says.
+  const quoted = (value: string): string => {
+    if (value.includes('\u0000')) writable = false;
+    return escapeLiteral(value);
+  };
+  const literal: Binder = {
+    text: (value) => count(quoted(value)),
+    texts: (values) => count(`ARRAY[${values.map(quoted).join(', ')}]::text[]`),
+    // In parentheses: a negative number after an operator must not read as a comment (`- -1`).
+    number: (value) => {
+      if (!Number.isFinite(value)) writable = false;
+      return count(`(${String(value)})`);
+    },
+    boolean: (value) => count(value ? 'true' : 'false'),
+  };
+  const conditions = conditionsSql(filter, literal);
+  return writable && chars > 0 && chars <= MAX_FILTER_LITERAL_CHARS ? conditions : null;
+}
+
+function conditionsSql(filter: ResolvedProductFilter | null | undefined, bind: Binder): Prisma.Sql {
   if (!filter) return Prisma.empty;
-  const bind = values === 'literals' ? literal : parameter;
   const conditions: Prisma.Sql[] = [];
   if (filter.category != null) conditions.push(Prisma.sql`p.category = ${bind.text(filter.category)}`);
   if (filter.categories && filter.categories.length > 0) {
@@ -86,19 +118,4 @@ const parameter: Binder = {
   texts: (values) => Prisma.sql`${[...values]}::text[]`,
   number: (value) => Prisma.sql`${value}`,
   boolean: (value) => Prisma.sql`${value}`,
-};
-
-// Text goes through pg's escapeLiteral (quotes doubled; with a backslash, the E'' form, so the
-// literal reads the same whatever standard_conforming_strings says). Postgres text cannot hold NUL,
-// and a statement's text cannot carry one: such a value stays a parameter, which Postgres refuses
-// as it always has.
-const hasNul = (value: string): boolean => value.includes('\u0000');
-const literal: Binder = {
-  text: (value) => (hasNul(value) ? parameter.text(value) : Prisma.raw(escapeLiteral(value))),
-  texts: (values) =>
-    values.some(hasNul)
-      ? parameter.texts(values)
-      : Prisma.raw(`ARRAY[${values.map((value) => escapeLiteral(value)).join(', ')}]::text[]`),
-  number: (value) => (Number.isFinite(value) ? Prisma.raw(`(${String(value)})`) : parameter.number(value)),
-  boolean: (value) => Prisma.raw(value ? 'true' : 'false'),
 };

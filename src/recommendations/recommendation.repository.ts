@@ -10,6 +10,7 @@ import {
   type ProductSqlRow,
   rowToRecord,
 } from '../catalogue/product.sql.js';
+import { filterLiteralsSql } from '../catalogue/product-filter.sql.js';
 import { queryPrepared, StatementNames } from '../db/prepared-statements.js';
 import { vectorLiteral } from '../db/vector-sql.js';
 import { type ProductRecord } from '../catalogue/product.domain.js';
@@ -109,17 +110,18 @@ export class RecommendationRepository {
   }
 
   /**
-   * The plan's statement. A filter's values go into the text while such texts can still be named,
-   * so Postgres plans the statement once (its generic plan is then its custom one); otherwise they
-   * are parameters, and a named statement is planned on each execution.
+   * The plan's statement. A filter's values go into the text (filterLiteralsSql) when they can and
+   * the text gets a name, so Postgres plans the statement once (its generic plan is then its custom
+   * one); otherwise they are parameters, and a named statement is planned on each execution.
    */
   private statementFor(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
     const { exactScanMaxRows } = this.options;
-    if (plan.filter) {
-      const inlined = recommendationSql(plan, exact, exactScanMaxRows, 'literals');
+    const literals = filterLiteralsSql(plan.filter);
+    if (literals) {
+      const inlined = recommendationSql(plan, exact, exactScanMaxRows, literals);
       if (this.statements.nameFor(inlined.text, true)) return inlined;
     }
-    return recommendationSql(plan, exact, exactScanMaxRows, 'parameters');
+    return recommendationSql(plan, exact, exactScanMaxRows);
   }
 
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */

@@ -4,7 +4,7 @@
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
 import { modelLiteral, storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
-import { type FilterValues, filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
+import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
 import {
   DistanceMetric,
@@ -248,17 +248,18 @@ function candidateSource(
 /**
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
- * `filterValues`: the filter's values as parameters or in the text (product-filter.sql.ts).
+ * `filter`: the plan's filter as conditions, its values as parameters unless the caller wrote them
+ * in (filterLiteralsSql).
  */
 export function recommendationSql(
   plan: RecommendationPlan,
   exact: boolean,
   exactScanMaxRows: number,
-  filterValues: FilterValues = 'parameters',
+  filter: Prisma.Sql = filterToSql(plan.filter),
 ): Prisma.Sql {
   const [only, ...others] = plan.spaces;
   if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
-    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows, filterValues);
+    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows, filter);
   }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
@@ -277,7 +278,7 @@ export function recommendationSql(
 
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
-    const where = sql`${filterToSql(plan.filter, filterValues)} ${excluded(plan, source.id)}`;
+    const where = sql`${filter} ${excluded(plan, source.id)}`;
     const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
       sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
@@ -439,10 +440,9 @@ function singleTargetSql(
   space: SpacePlan,
   target: QueryTarget,
   exactScanMaxRows: number,
-  filterValues: FilterValues,
+  filter: Prisma.Sql,
 ): Prisma.Sql {
   const source = candidateSource(space, plan.filter !== null);
-  const filter = filterToSql(plan.filter, filterValues);
   const value = targetValue(space, target);
   const ctes = [
     isPoint(value)
