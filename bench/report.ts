@@ -890,6 +890,19 @@ recall@10 1.000 in every row):
   Through the service (\`bench/near-floor.ts\`, 79bff91 vs this build on the same catalogues, five alternating
   rounds, recall@10 1.000 in both; measured apart from this run, on a slower moment of the host — compare ratios):
   1 % filter at 10k 4.85 → 3.64 ms p50 (c=16: 380 → 545 req/s), at 100k 11.39 → 10.18 ms (c=16: 179 → 211 req/s).
+- **The complexity budget and the text check skip work that cannot change their answer** (\`complexityLimitPlugin\`,
+  \`inputTextPlugin\`). Every request walked its document twice with the schema's types: once to count its
+  complexity, once to look at every string argument for NUL or a lone surrogate. The complexity depends on the
+  document and the variables' numbers, booleans and shape only, so it is remembered per parsed document under the
+  variables with their strings blanked (at most 256 keys of ≤ 2 KiB per document); the text check first looks at the
+  raw variables' strings and, once per document, at its string literals, and walks the arguments only when one of
+  them has a problem (to name the field). In process, per request (\`similarProducts\` / three weighted spaces):
+  complexity 90 → 6 µs / 104 → 28 µs (what remains is the variables' coercion), text check 62 → 0.5 µs / 56 → 1.2 µs.
+  Through the service (\`bench/near-floor.ts\`, 5465ee2 vs this build on one 10k catalogue, on a host whose
+  loopback round trip was 0.2 ms — \`SELECT 1\` p50 — so every figure is 2–3× the table's): similar-attributes
+  2.95 → 2.77 and 3.51 → 2.65 ms p50 in two sweeps (c=16: 633 → 639, 443 → 557 req/s), similar-clip 4.34 → 5.39 and
+  5.89 → 5.77 ms (347 → 337, 277 → 321 req/s), 1 % filter 4.05 → 3.61 ms (480 → 524): the saving (~0.15 ms of CPU
+  a request) is below this host's noise in single comparisons, and in 8 of 10 of them the new build was ahead.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):

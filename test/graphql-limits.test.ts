@@ -125,6 +125,22 @@ describe('request limits over HTTP, default settings', () => {
     expect(answer.body).not.toHaveProperty('data');
   });
 
+  it('counts the complexity of one query text by its variables: a larger k is refused, another product is not', async () => {
+    // The complexity is remembered per document under the variables' numbers (strings blanked).
+    const query = `query ($id: ID!, $k: Int!) { ${Array.from(
+      { length: 12 },
+      (_, index) => `a${index}: similarProducts(productId: $id, k: $k) { score product { sku name } }`,
+    ).join(' ')} }`;
+    const ask = (id: string, k: number) => app.post({ query, variables: { id, k } });
+    expect((await ask(app.productId, 1)).status).toBe(200);
+    const large = await ask(app.productId, 100);
+    expect(large.status).toBe(400);
+    expect(firstError(large)?.message).toMatch(/complexity 5412 exceeds the limit of 5000/);
+    expect((await ask('another-product', 100)).status).toBe(400);
+    expect((await ask('another-product', 1)).status).toBe(200);
+    expect((await ask(app.productId, 100)).status).toBe(400);
+  });
+
   it('refuses a NUL byte and a lone surrogate in JSON variables with 400 naming the field', async () => {
     const query = 'query ($sku: String!) { productBySku(sku: $sku) { id } }';
     const nul = await app.post(`{"query": ${JSON.stringify(query)}, "variables": {"sku": "a\\u0000b"}}`);
@@ -214,6 +230,16 @@ describe.each(testDatabaseKinds())('text that cannot be stored, on %s Postgres',
     const result = await t.gql(`{ productBySku(sku: "a\\u0000") { id } }`);
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     expect(result.errors![0]!.extensions).toMatchObject({ field: 'sku' });
+  });
+
+  it('refuses a NUL byte in a variable default, and in a variable of a query text that had passed', async () => {
+    const withDefault = await t.gql(`query ($sku: String! = "a\\u0000") { productBySku(sku: $sku) { id } }`);
+    expect(errorCodes(withDefault)).toEqual(['BAD_USER_INPUT']);
+    const query = `query ($sku: String!) { productBySku(sku: $sku) { id } }`;
+    expect((await t.gql(query, { sku: 'clean' })).errors).toBeUndefined();
+    const dirty = await t.gql(query, { sku: 'dirty\u0000' });
+    expect(errorCodes(dirty)).toEqual(['BAD_USER_INPUT']);
+    expect(dirty.errors![0]!.extensions).toMatchObject({ field: 'sku' });
   });
 
   it('refuses a lone surrogate deep inside an input, naming its path', async () => {

@@ -2,7 +2,7 @@
 // rejects NUL in `text`, and a lone UTF-16 surrogate would be silently replaced on its way to UTF-8.
 // One check over every string argument of every operation, so no field can forget it.
 import { type ApolloServerPlugin } from '@apollo/server';
-import { type GraphQLSchema } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, Kind, visit } from 'graphql';
 import { type FieldProblem, ValidationError } from '../errors/domain-errors.js';
 import { operationRefused } from './error-formatter.js';
 import { coercedVariables, forEachArgument, forEachString } from './operation-inputs.js';
@@ -21,6 +21,10 @@ export function inputTextPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ request, document, operation }) {
+          // Every string an argument can hold comes from the variables or a literal of the document:
+          // when none of those has a problem (the usual case) there is nothing to look for, and the
+          // walk over every argument with its type (~50 µs a request) is skipped.
+          if (!someTextProblem(request.variables) && !documentTextProblem(document)) return Promise.resolve();
           const variables = coercedVariables(schema, operation, request.variables);
           // Variables that do not coerce fail in execution, before any resolver, with their own error.
           if (!variables) return Promise.resolve();
@@ -37,4 +41,29 @@ export function inputTextPlugin(schema: GraphQLSchema): ApolloServerPlugin {
       });
     },
   };
+}
+
+/** Whether any string inside a request's raw variables (parsed JSON) has a textProblem. */
+function someTextProblem(value: unknown): boolean {
+  if (typeof value === 'string') return textProblem(value) !== null;
+  if (Array.isArray(value)) return value.some(someTextProblem);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(someTextProblem);
+  return false;
+}
+
+/** Per parsed document (Apollo reuses one per distinct query): whether a string literal has a textProblem. */
+const documentProblems = new WeakMap<DocumentNode, boolean>();
+
+function documentTextProblem(document: DocumentNode): boolean {
+  let found = documentProblems.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      [Kind.STRING](node) {
+        if (textProblem(node.value) !== null) found = true;
+      },
+    });
+    documentProblems.set(document, found);
+  }
+  return found;
 }

@@ -3,7 +3,7 @@
 // so a thousand aliased `similarProducts(k: 1)` cannot pass as "cheap".
 import { createRequire } from 'node:module';
 import { type ApolloServerPlugin } from '@apollo/server';
-import { type GraphQLSchema } from 'graphql';
+import { type DocumentNode, type GraphQLSchema } from 'graphql';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import { type ComplexityEstimator } from 'graphql-query-complexity';
 import { operationRefused } from './error-formatter.js';
@@ -21,6 +21,12 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
  * charges it `vectorQueryCost` on top of its list complexity. Use as `@Extensions(VECTOR_QUERY)`.
  */
 export const VECTOR_QUERY = { vectorQuery: true } as const;
+
+// Estimators read list sizes (numbers) and nothing else of the arguments, and `@skip`/`@include`
+// read booleans: an operation's complexity follows from its document, its name and the numbers,
+// booleans and shape of its variables, never from a string. So it is remembered per document under
+// its variables with every string blanked — the same query for another product costs one lookup
+// instead of a walk over the document (~90 µs). An estimator that reads a string must not be added.
 
 /** Complexity of a list field whose size is the argument `argName` (or `fallback`). */
 export function listComplexity(argName: string, fallback: number): ComplexityEstimator {
@@ -50,6 +56,7 @@ export function complexityLimitPlugin(
     fieldExtensionsEstimator(),
     simpleEstimator({ defaultComplexity: 1 }),
   ];
+  const remembered = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     requestDidStart() {
       return Promise.resolve({
@@ -57,13 +64,18 @@ export function complexityLimitPlugin(
           // Variables that do not coerce are the client's mistake, and Apollo reports them itself
           // (400, BAD_USER_INPUT naming the variable) when it executes; getComplexity would throw.
           if (!coercedVariables(schema, operation, request.variables)) return Promise.resolve();
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            ...(request.operationName ? { operationName: request.operationName } : {}),
-            variables: request.variables ?? {},
-            estimators,
-          });
+          const key = complexityKey(request.operationName, request.variables);
+          let complexity = key === null ? undefined : remembered.get(document)?.get(key);
+          if (complexity === undefined) {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              ...(request.operationName ? { operationName: request.operationName } : {}),
+              variables: request.variables ?? {},
+              estimators,
+            });
+            if (key !== null) remember(remembered, document, key, complexity);
+          }
           if (complexity > limits.maximum) {
             return Promise.reject(
               operationRefused(
@@ -76,4 +88,28 @@ export function complexityLimitPlugin(
       });
     },
   };
+}
+
+/** Longest key remembered, and how many keys per document (then that document's are dropped). */
+const MAX_KEY_CHARS = 2_048;
+const MAX_KEYS_PER_DOCUMENT = 256;
+
+/** The operation name and the variables with every string blanked; null when too long to keep. */
+function complexityKey(operationName: string | null | undefined, variables: unknown): string | null {
+  const key = `${operationName ?? ''}\n${JSON.stringify(variables ?? {}, (_, value: unknown) =>
+    typeof value === 'string' ? '' : value,
+  )}`;
+  return key.length <= MAX_KEY_CHARS ? key : null;
+}
+
+function remember(
+  remembered: WeakMap<DocumentNode, Map<string, number>>,
+  document: DocumentNode,
+  key: string,
+  complexity: number,
+): void {
+  let keys = remembered.get(document);
+  if (!keys || keys.size >= MAX_KEYS_PER_DOCUMENT)
+    remembered.set(document, (keys = new Map<string, number>()));
+  keys.set(key, complexity);
 }
