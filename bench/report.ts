@@ -894,10 +894,11 @@ recall@10 1.000 in every row):
   \`inputTextPlugin\`). Every request walked its document twice with the schema's types: once to count its
   complexity, once to look at every string argument for NUL or a lone surrogate. The complexity depends on the
   document and the variables' numbers, booleans and shape only, so it is remembered per parsed document under the
-  variables with their strings blanked (at most 256 keys of ≤ 2 KiB per document); the text check first looks at the
-  raw variables' strings and, once per document, at its string literals, and walks the arguments only when one of
-  them has a problem (to name the field). In process, per request (\`similarProducts\` / three weighted spaces):
-  complexity 90 → 6 µs / 104 → 28 µs (what remains is the variables' coercion), text check 62 → 0.5 µs / 56 → 1.2 µs.
+  coerced variables with their strings blanked (at most 256 keys of ≤ 2 KiB per document); the text check first looks
+  at the coerced variables' strings and, once per document, at its string literals, and walks the arguments only when
+  one of them has a problem (to name the field). In process, per request (\`similarProducts\` / three weighted
+  spaces): complexity 90 → 8 µs / 104 → 26 µs, text check 62 → 6.5 µs / 56 → 26 µs (what remains in each is the
+  variables' coercion, 5 / 32 µs).
   Through the service (\`bench/near-floor.ts\`, 5465ee2 vs this build on one 10k catalogue, on a host whose
   loopback round trip was 0.2 ms — \`SELECT 1\` p50 — so every figure is 2–3× the table's): similar-attributes
   2.95 → 2.77 and 3.51 → 2.65 ms p50 in two sweeps (c=16: 633 → 639, 443 → 557 req/s), similar-clip 4.34 → 5.39 and

@@ -141,6 +141,16 @@ describe('request limits over HTTP, default settings', () => {
     expect((await ask(app.productId, 100)).status).toBe(400);
   });
 
+  it('ignores an undeclared variable nested 100 000 deep (no stack overflow, no 5xx)', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const query = 'query ($id: ID!) { similarProducts(productId: $id, k: 2) { score } }';
+    const answer = await app.post(
+      `{"query": ${JSON.stringify(query)}, "variables": {"id": ${JSON.stringify(app.productId)}, "x": ${deep}}}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+  });
+
   it('refuses a NUL byte and a lone surrogate in JSON variables with 400 naming the field', async () => {
     const query = 'query ($sku: String!) { productBySku(sku: $sku) { id } }';
     const nul = await app.post(`{"query": ${JSON.stringify(query)}, "variables": {"sku": "a\\u0000b"}}`);

@@ -21,13 +21,13 @@ export function inputTextPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ request, document, operation }) {
-          // Every string an argument can hold comes from the variables or a literal of the document:
-          // when none of those has a problem (the usual case) there is nothing to look for, and the
-          // walk over every argument with its type (~50 µs a request) is skipped.
-          if (!someTextProblem(request.variables) && !documentTextProblem(document)) return Promise.resolve();
           const variables = coercedVariables(schema, operation, request.variables);
           // Variables that do not coerce fail in execution, before any resolver, with their own error.
           if (!variables) return Promise.resolve();
+          // Every string an argument can hold comes from the coerced variables (only the declared
+          // ones, shaped by their types) or a literal of the document: when none of those has a
+          // problem (the usual case) the walk over every argument with its type (~50 µs) is skipped.
+          if (!someTextProblem(variables) && !documentTextProblem(document)) return Promise.resolve();
           const problems: FieldProblem[] = [];
           forEachArgument(schema, document, variables, (argument, value) =>
             forEachString(argument, value, (field, text) => {
@@ -43,7 +43,7 @@ export function inputTextPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   };
 }
 
-/** Whether any string inside a request's raw variables (parsed JSON) has a textProblem. */
+/** Whether any string inside coerced variables (plain objects, arrays, scalars) has a textProblem. */
 function someTextProblem(value: unknown): boolean {
   if (typeof value === 'string') return textProblem(value) !== null;
   if (Array.isArray(value)) return value.some(someTextProblem);
