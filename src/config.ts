@@ -181,8 +181,8 @@ const configSchema = z.object({
   /**
    * How many distinct recommendation statements run as named (prepared) statements, planned once
    * per connection instead of per request; at most half go to statements carrying a filter's
-   * values (a recurring filter's, on its second request); 0 sends every statement unnamed (e.g. behind a pooler in transaction mode that does not
-   * track prepared statements).
+   * values (a recurring filter's, on its second request); 0 sends every statement unnamed (e.g.
+   * behind a pooler in transaction mode that does not track prepared statements).
    */
   DB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(64),
   HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
