@@ -21,7 +21,7 @@ export function inputTextPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ request, document, operation }) {
-          const variables = coercedVariables(schema, operation, request.variables);
+          const variables = coercedVariables(schema, operation, request);
           // Variables that do not coerce fail in execution, before any resolver, with their own error.
           if (!variables) return Promise.resolve();
           // Every string an argument can hold comes from the coerced variables (only the declared

@@ -11,14 +11,34 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 
+interface Coercion {
+  readonly schema: GraphQLSchema;
+  readonly operation: OperationDefinitionNode | undefined;
+  readonly variables: unknown;
+  readonly coerced: Record<string, unknown> | undefined;
+}
+
+/**
+ * The coercion of each request's variables. The complexity budget and the text check both need
+ * them for the same request (5–30 µs each time), so the second gets what the first computed.
+ */
+const coercions = new WeakMap<object, Coercion>();
+
 /** The operation's variables as resolvers will see them, or undefined when they do not coerce. */
 export function coercedVariables(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode | undefined,
-  variables: Readonly<Record<string, unknown>> | undefined,
+  request: { readonly variables?: Readonly<Record<string, unknown>> | undefined },
 ): Record<string, unknown> | undefined {
+  const { variables } = request;
+  const known = coercions.get(request);
+  if (known?.schema === schema && known.operation === operation && known.variables === variables) {
+    return known.coerced;
+  }
   const result = getVariableValues(schema, operation?.variableDefinitions ?? [], variables ?? {});
-  return result.errors ? undefined : result.coerced;
+  const coerced = result.errors ? undefined : result.coerced;
+  coercions.set(request, { schema, operation, variables, coerced });
+  return coerced;
 }
 
 /**

@@ -63,7 +63,7 @@ export function complexityLimitPlugin(
         didResolveOperation({ request, document, operation }) {
           // Variables that do not coerce are the client's mistake, and Apollo reports them itself
           // (400, BAD_USER_INPUT naming the variable) when it executes; getComplexity would throw.
-          const variables = coercedVariables(schema, operation, request.variables);
+          const variables = coercedVariables(schema, operation, request);
           if (!variables) return Promise.resolve();
           // Keyed on the coerced variables: only the declared ones (getComplexity ignores the rest,
           // and a raw undeclared one could be nested too deep to serialise), shaped by their types.
