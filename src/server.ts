@@ -4,13 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
 import { type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
+import { type Principal } from './auth/principal.js';
 import { type Config } from './config.js';
 import { type Database } from './db/database.js';
 import { buildGraphQLSchema } from './graphql-schema.js';
@@ -19,14 +22,20 @@ import { expensiveOperationLimitPlugin } from './graphql/expensive-operations.js
 import { inputTextPlugin } from './graphql/input-text.js';
 import { complexityLimitPlugin } from './graphql/query-complexity.js';
 import { queryLimits } from './graphql/query-limits.js';
-import { type RequestContext, RequestLoaders } from './graphql/request-context.js';
-import { requestDeadlinePlugin } from './graphql/request-deadline.js';
+import {
+  type RequestClient,
+  type RequestContext,
+  type RequestDeadline,
+  RequestLoaders,
+} from './graphql/request-context.js';
+import { abandonFieldsAfterDeadline } from './graphql/request-deadline.js';
 import { bodyBudget, BodyByteBudget } from './http/body-budget.js';
 import { bodyErrors } from './http/body-errors.js';
 import { rateLimitKey, RateLimits } from './http/rate-limits.js';
 import { type ReadinessReport, readinessHandler } from './http/readiness.js';
+import { requestLogging } from './http/request-logging.js';
 import { lateAnswerAfterTimeout, requestDeadline, requestTimeout } from './http/request-timeout.js';
-import { securityHeaders } from './http/security-headers.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
 import { webPages } from './pages/web-pages.js';
 import { WEB_DIST_DIR } from './paths.js';
 import { createServices, type Services } from './services.js';
@@ -49,7 +58,7 @@ export async function createApp(options: {
 }): Promise<App> {
   const { config, database, logger } = options;
   const services = await createServices(database, config, logger);
-  const schema = await buildGraphQLSchema(services);
+  const schema = abandonFieldsAfterDeadline(await buildGraphQLSchema(services));
   const authenticator = new ApiKeyAuthenticator(config.auth);
   const rateLimits = config.rateLimits.enabled ? new RateLimits(config.rateLimits) : null;
   const expressApp = express();
@@ -82,6 +91,9 @@ export async function createApp(options: {
     plugins: [
       // GET /graphql in a browser is our own offline GraphiQL (pages/), not Apollo's CDN-loaded Sandbox.
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints in this schema: the plugin would only compute an uncacheable policy per field
+      // and say `no-store`, which noStore says for every answer.
+      ApolloServerPluginCacheControlDisabled(),
       errorLoggingPlugin,
       complexityLimitPlugin(schema, {
         maximum: config.limits.maxQueryComplexity,
@@ -89,7 +101,6 @@ export async function createApp(options: {
       }),
       inputTextPlugin(schema),
       ...(rateLimits ? [expensiveOperationLimitPlugin(rateLimits)] : []),
-      requestDeadlinePlugin,
       // In-flight requests get most of the shutdown deadline; the rest is for closing the database.
       ApolloServerPluginDrainHttpServer({
         httpServer,
@@ -111,33 +122,16 @@ export async function createApp(options: {
       loaders: new RequestLoaders(),
     };
   };
-  const httpContext = (request: Request, response: Response): RequestContext => {
-    const ip = request.ip ?? 'unknown';
-    return {
-      requestId: request.id as string,
-      principal: authenticator.authenticate(request.headers.authorization),
-      logger: request.log.child({ reqId: request.id as string }),
-      loaders: new RequestLoaders(),
-      client: { ip, rateLimitKey: rateLimitKey(ip, request.headers.authorization) },
-      deadline: requestDeadline(response),
-    };
-  };
+  const httpContext = (request: Request, response: Response): RequestContext =>
+    new HttpRequestContext(request, response, authenticator);
 
   expressApp.disable('x-powered-by');
+  // No ETag on answers sent with res.send: GraphQL answers are POSTed and never cached, and the tag
+  // was a SHA-1 over every answer's body. (Photos set their own; static files use their own.)
+  expressApp.set('etag', false);
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.use(securityHeaders());
-  expressApp.use(
-    pinoHttp({
-      logger,
-      genReqId: (request, response) => {
-        const given = request.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-        response.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' },
-    }),
-  );
+  expressApp.use(requestLogging(logger));
   expressApp.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -150,6 +144,19 @@ export async function createApp(options: {
       logger,
     }),
   );
+  const api = [
+    ...(rateLimits ? [rateLimits.authFailureGuard(authenticator)] : []),
+    bodyBudget(new BodyByteBudget(config.limits.maxInflightBodyBytes), config.limits.maxBodyBytes),
+    // Reading the body is bounded by HTTP_BODY_TIMEOUT_MS (node, 408); running it by REQUEST_TIMEOUT_MS.
+    express.json({ limit: config.limits.maxBodyBytes }),
+    requestTimeout(config.timeouts.requestMs),
+    noStore,
+    expressMiddleware(apollo, {
+      context: ({ req, res }: { req: Request; res: Response }) => Promise.resolve(httpContext(req, res)),
+    }),
+  ];
+  // Operations are POSTed: they go straight to the API, past the pages' routes (all GET).
+  expressApp.post('/graphql', ...api);
   expressApp.use(
     webPages({
       products: services.products,
@@ -157,17 +164,8 @@ export async function createApp(options: {
       storefrontEventsKey: config.auth.storefrontEventsKey,
     }),
   );
-  expressApp.use(
-    '/graphql',
-    ...(rateLimits ? [rateLimits.authFailureGuard(authenticator)] : []),
-    bodyBudget(new BodyByteBudget(config.limits.maxInflightBodyBytes), config.limits.maxBodyBytes),
-    // Reading the body is bounded by HTTP_BODY_TIMEOUT_MS (node, 408); running it by REQUEST_TIMEOUT_MS.
-    express.json({ limit: config.limits.maxBodyBytes }),
-    requestTimeout(config.timeouts.requestMs),
-    expressMiddleware(apollo, {
-      context: ({ req, res }: { req: Request; res: Response }) => Promise.resolve(httpContext(req, res)),
-    }),
-  );
+  // A browser's GET /graphql is the IDE (pages); other GETs are operations.
+  expressApp.use('/graphql', ...api);
   expressApp.use(lateAnswerAfterTimeout, bodyErrors(config.limits.maxBodyBytes));
 
   return {
@@ -194,6 +192,43 @@ export async function createApp(options: {
       await services.models.close();
     },
   };
+}
+
+/**
+ * The context of a request that came over HTTP, built for every request. Its caller (a SHA-256 of
+ * an API key), client address, rate-limit key and logger are worked out only when something asks:
+ * getters on the class, as Apollo copies the context's own properties (its own getters would run).
+ */
+class HttpRequestContext implements RequestContext {
+  readonly requestId: string;
+  readonly loaders = new RequestLoaders();
+  readonly deadline: RequestDeadline | undefined;
+  private readonly request: Request;
+  private readonly authenticator: ApiKeyAuthenticator;
+  private known: { principal?: Principal; client?: RequestClient; logger?: Logger } = {};
+
+  constructor(request: Request, response: Response, authenticator: ApiKeyAuthenticator) {
+    this.request = request;
+    this.authenticator = authenticator;
+    this.requestId = request.id as string;
+    this.deadline = requestDeadline(response);
+  }
+
+  get principal(): Principal {
+    return (this.known.principal ??= this.authenticator.authenticate(this.request.headers.authorization));
+  }
+
+  get client(): RequestClient {
+    if (!this.known.client) {
+      const ip = this.request.ip ?? 'unknown';
+      this.known.client = { ip, rateLimitKey: rateLimitKey(ip, this.request.headers.authorization) };
+    }
+    return this.known.client;
+  }
+
+  get logger(): Logger {
+    return (this.known.logger ??= this.request.log.child({ reqId: this.requestId }));
+  }
 }
 
 /**

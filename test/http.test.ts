@@ -171,3 +171,78 @@ describe('HTTP service (embedded Postgres)', () => {
     }
   });
 });
+
+describe('HTTP service above LOG_LEVEL info (embedded Postgres)', () => {
+  let db: TestDatabase;
+  let app: App;
+  let url: string;
+  const logLines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('embedded');
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          logLines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    });
+    app = await createApp({
+      config: testConfig(),
+      database: db.database,
+      logger: createLogger('warn', sink),
+    });
+    ({ url } = await app.listen(0, '127.0.0.1'));
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.dispose();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('still echoes the request id, says no-store, sends no ETag and logs nothing for a good request', async () => {
+    const response = await post({ query: '{ attributeAxes { name } }' }, { 'x-request-id': 'req-quiet' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('req-quiet');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('etag')).toBeNull();
+    const generated = await post({ query: '{ __typename }' }, { 'x-request-id': 'not a token!' });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(logLines).toEqual([]);
+  });
+
+  it('logs an unexpected error with the request id and its request', async () => {
+    await db.database.pool.query(`ALTER TABLE product RENAME TO product_hidden`);
+    try {
+      const response = await post(
+        { query: '{ productBySku(sku: "x") { id } }' },
+        { 'x-request-id': 'req-quiet-broken', authorization: `Bearer ${ADMIN_KEY}` },
+      );
+      expect(((await response.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+      const line = logLines.find((entry) => entry['reqId'] === 'req-quiet-broken');
+      expect(line).toMatchObject({ level: 50, req: { id: 'req-quiet-broken', method: 'POST' } });
+      expect(JSON.stringify(logLines)).not.toContain(ADMIN_KEY);
+    } finally {
+      await db.database.pool.query(`ALTER TABLE product_hidden RENAME TO product`);
+    }
+  });
+
+  it('starts no field once the request deadline has passed', async () => {
+    const query = '{ attributeAxes { name } }';
+    const run = (deadline: AbortSignal) =>
+      app.apollo.executeOperation({ query }, { contextValue: { ...app.contextFor(), deadline } });
+    const late = await run(AbortSignal.abort());
+    expect(late.body.kind === 'single' && late.body.singleResult.errors?.[0]?.extensions?.['code']).toBe(
+      'REQUEST_TIMEOUT',
+    );
+    expect(late.body.kind === 'single' && late.body.singleResult.data).toBeNull();
+    const inTime = await run(new AbortController().signal);
+    expect(inTime.body.kind === 'single' && inTime.body.singleResult.errors).toBeUndefined();
+  });
+});

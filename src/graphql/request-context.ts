@@ -30,6 +30,11 @@ export interface RequestClient {
   readonly rateLimitKey: string;
 }
 
+/** Whether the request's REQUEST_TIMEOUT_MS has passed (set by http/request-timeout.ts). */
+export interface RequestDeadline {
+  readonly aborted: boolean;
+}
+
 /**
  * Who is calling, a logger bound to the request id, and the request's loaders. Requests that came
  * over HTTP also carry their client and their REQUEST_TIMEOUT_MS deadline; in-process ones do not.
@@ -40,5 +45,5 @@ export interface RequestContext {
   readonly logger: Logger;
   readonly loaders: RequestLoaders;
   readonly client?: RequestClient | undefined;
-  readonly deadline?: AbortSignal | undefined;
+  readonly deadline?: RequestDeadline | undefined;
 }
