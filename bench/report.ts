@@ -904,6 +904,23 @@ recall@10 1.000 in every row):
   2.95 → 2.77 and 3.51 → 2.65 ms p50 in two sweeps (c=16: 633 → 639, 443 → 557 req/s), similar-clip 4.34 → 5.39 and
   5.89 → 5.77 ms (347 → 337, 277 → 321 req/s), 1 % filter 4.05 → 3.61 ms (480 → 524): the saving (~0.15 ms of CPU
   a request) is below this host's noise in single comparisons, and in 8 of 10 of them the new build was ahead.
+- **Per-request work the answer never used, cut** (\`server.ts\`, \`http/request-logging.ts\`,
+  \`graphql/request-deadline.ts\`, \`graphql/operation-inputs.ts\`). A CPU profile of the service answering
+  similar-clip at c=1 (\`node --cpu-prof\`, 12 s, busy time ÷ requests) showed, beside Apollo's and graphql-js's own
+  work: Apollo dispatching every field of every request through its plugin hooks, because two plugins had a
+  \`willResolveField\` — the request-deadline check and Apollo's default cache-control plugin, which had no hints to
+  read; a SHA-1 ETag over every answer (express's default); pino-http serialising each request into a child logger
+  at \`LOG_LEVEL=warn\`, where it writes nothing; a second child logger, the API key hashed for the rate limiter and
+  an AbortController, per request; the variables coerced once for each of the two checks above. Now the deadline
+  check is folded into each field's resolver when the schema is built (same rule: no field starts after the
+  deadline), the cache-control plugin is off and \`no-store\` comes from our own middleware, API answers carry no
+  ETag, above \`info\` only the request id is set, the context's caller, logger and rate-limit key are made when
+  asked for, the deadline is a flag, the variables are coerced once, and POST /graphql is routed before the pages'
+  GET routes. Busy CPU per request in that profile: 3.47 → 3.07 ms (profiler on, a slow moment of the host).
+  Through the service (\`bench/near-floor.ts\`, 8e49492 vs this build on one 10k catalogue, five alternating rounds,
+  recall@10 1.000 in both; measured apart from this run, when the attributes floor was 0.63 ms): similar-attributes
+  c=1 2.74 → 2.40 ms p50 (c=16: 714 → 708 req/s), similar-clip c=1 4.69 → 4.73 ms (c=16: 359 → 394 req/s), 1 %
+  filter c=1 3.18 → 2.71 ms (c=16: 536 → 564 req/s).
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
