@@ -1,5 +1,5 @@
 // Composition root, HTTP half: the GraphQL schema over the services, Apollo, express, health
-// endpoints and request logging. The HTTP safeguards themselves live in http/.
+// endpoints and each request's GraphQL context. The HTTP safeguards and request logging live in http/.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
