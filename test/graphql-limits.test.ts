@@ -182,7 +182,10 @@ describe('request limits over HTTP, shape limits past the token limit', () => {
     expect(firstError(answer)?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(firstError(answer)?.message).toMatch(/Aliases limit of 30 exceeded, found 2400/);
     expect(answer.body).not.toHaveProperty('data');
-    expect(answer.elapsedMs).toBeLessThan(1000);
+    // "At once": executing 2,400 vector queries would take many seconds. The bound is not a speed
+    // target — alone this answer takes ~0.3 s; beside the suite's other files on two cores it took
+    // 0.5 and 1.4 s in one CI run (2026-12-07), which failed on a 1 s bound.
+    expect(answer.elapsedMs).toBeLessThan(5000);
   });
 
   it('refuses more root fields than MAX_ROOT_FIELDS, fragments included', async () => {
