@@ -7,6 +7,26 @@ import { type App, createApp } from '../src/server.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { ADMIN_KEY, testConfig } from './support/test-app.js';
 
+/** A log destination keeping every JSON line written to it, parsed, in `lines`. */
+function lineSink(lines: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+}
+
+/** A POST of `body` (a string as it is, anything else as JSON) to the GraphQL endpoint. */
+function postJson(url: string, body: unknown, headers: Record<string, string>): Promise<globalThis.Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
 describe('HTTP service (embedded Postgres)', () => {
   let db: TestDatabase;
   let app: App;
@@ -16,13 +36,7 @@ describe('HTTP service (embedded Postgres)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('embedded');
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          logLines.push(JSON.parse(line) as Record<string, unknown>);
-        callback();
-      },
-    });
+    const sink = lineSink(logLines);
     const config = testConfig({ MAX_BODY_BYTES: '4096', MAX_QUERY_DEPTH: '3' });
     app = await createApp({ config, database: db.database, logger: createLogger('info', sink) });
     ({ url } = await app.listen(0, '127.0.0.1'));
@@ -33,12 +47,7 @@ describe('HTTP service (embedded Postgres)', () => {
     await db.dispose();
   });
 
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (body: unknown, headers: Record<string, string> = {}) => postJson(url, body, headers);
 
   it('answers /healthz and /readyz', async () => {
     const health = await fetch(`${base}/healthz`);
@@ -180,13 +189,7 @@ describe('HTTP service above LOG_LEVEL info (embedded Postgres)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('embedded');
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          logLines.push(JSON.parse(line) as Record<string, unknown>);
-        callback();
-      },
-    });
+    const sink = lineSink(logLines);
     app = await createApp({
       config: testConfig(),
       database: db.database,
@@ -199,12 +202,7 @@ describe('HTTP service above LOG_LEVEL info (embedded Postgres)', () => {
     await db.dispose();
   });
 
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
+  const post = (body: unknown, headers: Record<string, string> = {}) => postJson(url, body, headers);
 
   it('still echoes the request id, says no-store, sends no ETag and logs nothing for a good request', async () => {
     const response = await post({ query: '{ attributeAxes { name } }' }, { 'x-request-id': 'req-quiet' });
