@@ -205,7 +205,7 @@ class HttpRequestContext implements RequestContext {
   readonly deadline: RequestDeadline | undefined;
   private readonly request: Request;
   private readonly authenticator: ApiKeyAuthenticator;
-  private known: { principal?: Principal; client?: RequestClient; logger?: Logger } = {};
+  private readonly known: { principal?: Principal; client?: RequestClient; logger?: Logger } = {};
 
   constructor(request: Request, response: Response, authenticator: ApiKeyAuthenticator) {
     this.request = request;
