@@ -1,7 +1,7 @@
 // Benchmark databases: `bench_*` databases on the Postgres server (created, loaded, indexed the way
 // the service indexes them, dropped at the end) and an embedded PGlite data directory.
 import pg from 'pg';
-import { type Database, openDatabase } from '../src/db/database.js';
+import { type Database, openDatabase, searchesBinaryCandidates } from '../src/db/database.js';
 import { Migrator, readMigrations } from '../src/db/migrator.js';
 import { ImageSpace, type SpaceModel } from '../src/inference/ports.js';
 import { EmbeddingRepository } from '../src/embeddings/embedding.repository.js';
@@ -129,7 +129,11 @@ async function buildIndexes(
 ): Promise<
   Pick<IndexTimings, 'attributeIndexSeconds' | 'clipIndexSeconds' | 'cnnIndexSeconds' | 'analyzeSeconds'>
 > {
-  const repository = new EmbeddingRepository(database.prisma);
+  // As services.ts: with the default VECTOR_SEARCH_BINARY_CANDIDATES, halfvec models get no cosine
+  // index on the embedded database.
+  const repository = new EmbeddingRepository(database.prisma, undefined, {
+    halfvecCosineIndex: !searchesBinaryCandidates('auto', database.kind),
+  });
   const attributeIndexSeconds: Record<string, number> = {};
   const log = (what: string): void =>
     console.log(`[bench] ${new Date().toISOString().slice(11, 19)} building ${what}`);

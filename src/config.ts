@@ -179,6 +179,13 @@ const configSchema = z.object({
    */
   FILTER_EXACT_SCAN_MAX_ROWS: z.coerce.number().int().min(0).default(2_000),
   /**
+   * Spaces of more than 2000 dimensions (stored and compared as halfvec): take their nearest
+   * candidates from the Hamming index on the binary-quantised vectors and rank them by the exact
+   * distance, instead of searching the halfvec cosine index. `auto`: on for the embedded database,
+   * where one halfvec comparison costs ~8× the server's (BENCHMARKS.md section 6), off on the server.
+   */
+  VECTOR_SEARCH_BINARY_CANDIDATES: z.enum(['auto', 'on', 'off']).default('auto'),
+  /**
    * How many distinct recommendation statements run as named (prepared) statements, planned once
    * per connection instead of per request; at most half go to statements carrying a filter's
    * values (a recurring filter's, on its second request); 0 sends every statement unnamed (e.g.
@@ -298,6 +305,8 @@ export interface Config {
     readonly exact: boolean;
     /** Filtered single-target queries scan the filtered products exactly when at most this many pass. */
     readonly exactScanMaxRows: number;
+    /** VECTOR_SEARCH_BINARY_CANDIDATES: halfvec spaces' candidates from the binary-quantised index. */
+    readonly binaryCandidates: 'auto' | 'on' | 'off';
     /** How many distinct recommendation statements run as named statements (DB_PREPARED_STATEMENTS). */
     readonly preparedStatements: number;
   };
@@ -439,6 +448,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxScanTuples: raw.HNSW_MAX_SCAN_TUPLES,
       exact: raw.VECTOR_SEARCH_EXACT,
       exactScanMaxRows: raw.FILTER_EXACT_SCAN_MAX_ROWS,
+      binaryCandidates: raw.VECTOR_SEARCH_BINARY_CANDIDATES,
       preparedStatements: raw.DB_PREPARED_STATEMENTS,
     },
     index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },

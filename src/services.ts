@@ -16,7 +16,7 @@ import { ClassificationRepository } from './classification/classification.reposi
 import { ClassificationService } from './classification/classification.service.js';
 import { type Config } from './config.js';
 import { type ChangeFeed, localChangeFeed, postgresChangeFeed } from './db/change-feed.js';
-import { type Database } from './db/database.js';
+import { type Database, searchesBinaryCandidates } from './db/database.js';
 import { JobQueue } from './db/job-queue.js';
 import { Migrator, readMigrations } from './db/migrator.js';
 import { EmbeddingBackfillService } from './embeddings/embedding-backfill.service.js';
@@ -111,7 +111,10 @@ export async function createServices(database: Database, config: Config, logger:
     maxRedirects: config.images.maxRedirects,
     allowPrivateNetworks: config.images.allowedHosts,
   });
-  const embeddings = new EmbeddingRepository(database.prisma, config.index);
+  const binaryCandidates = searchesBinaryCandidates(config.search.binaryCandidates, database.kind);
+  const embeddings = new EmbeddingRepository(database.prisma, config.index, {
+    halfvecCosineIndex: !binaryCandidates,
+  });
   // One process on the embedded database; on the server, every API and worker process hears it.
   const changes =
     database.kind === 'server'
@@ -171,6 +174,7 @@ export async function createServices(database: Database, config: Config, logger:
   const recommendationRepository = new RecommendationRepository(database.reads, {
     exact: config.search.exact,
     exactScanMaxRows: config.search.exactScanMaxRows,
+    binaryCandidates,
     preparedStatements: config.search.preparedStatements,
   });
   const engine = new RecommendationEngine(

@@ -171,6 +171,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
     const repository = new CountingRepository(session.database, {
       exact: false,
       exactScanMaxRows,
+      binaryCandidates: false,
       preparedStatements: 64,
     });
     const engine = new RecommendationEngine(

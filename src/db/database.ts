@@ -20,6 +20,17 @@ export type DatabaseTarget = Config['database'];
 /** pgvector settings of every session: Config['search'] (see README, "Indexes and tuning"). */
 export type VectorSearchSettings = Config['search'];
 
+/**
+ * VECTOR_SEARCH_BINARY_CANDIDATES for a database: `auto` is on for the embedded one, where a
+ * halfvec comparison in WebAssembly costs ~8× the server's (BENCHMARKS.md section 6).
+ */
+export function searchesBinaryCandidates(
+  setting: VectorSearchSettings['binaryCandidates'],
+  kind: DatabaseKind,
+): boolean {
+  return setting === 'auto' ? kind === 'embedded' : setting === 'on';
+}
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;

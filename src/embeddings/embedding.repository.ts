@@ -45,16 +45,26 @@ export const DEFAULT_HNSW_BUILD: HnswBuildSettings = { m: 16, efConstruction: 12
 /** How long an index build's transaction may stay open (a 1M-product build takes tens of minutes). */
 const INDEX_BUILD_TIMEOUT_MS = 6 * 3600_000;
 
+export interface EmbeddingIndexOptions {
+  /**
+   * Whether halfvec models (above 2000 dimensions) get a cosine index. Not when their candidates
+   * come from the binary-quantised index (VECTOR_SEARCH_BINARY_CANDIDATES): nothing would read it,
+   * and on the embedded database building it took 918 s for 10k 2048-d vectors (BENCHMARKS.md).
+   */
+  readonly halfvecCosineIndex: boolean;
+}
+
 export class EmbeddingRepository {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly build: HnswBuildSettings = DEFAULT_HNSW_BUILD,
+    private readonly indexes: EmbeddingIndexOptions = { halfvecCosineIndex: true },
   ) {}
 
   /**
    * Creates the model's partial HNSW indexes unless they exist: cosine (the default metric) on the
-   * vectors, and Hamming on their binary quantisation. Slow on big catalogues. An index that exists
-   * keeps the parameters it was built with.
+   * vectors (halfvec models: see EmbeddingIndexOptions), and Hamming on their binary quantisation.
+   * Slow on big catalogues. An index that exists keeps the parameters it was built with.
    */
   async ensureIndex(model: SpaceModel): Promise<void> {
     const vector = storedVector(null, model.dimension);
@@ -71,9 +81,13 @@ export class EmbeddingRepository {
     await this.prisma.$transaction(
       [
         this.prisma.$executeRaw`SET LOCAL statement_timeout = 0`,
-        this.prisma.$executeRaw`
+        ...(half && !this.indexes.halfvecCosineIndex
+          ? []
+          : [
+              this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('cos')} ON product_embedding
          USING hnsw ((${vector}) ${ops}) ${build} ${where}`,
+            ]),
         this.prisma.$executeRaw`
         CREATE INDEX IF NOT EXISTS ${name('ham')} ON product_embedding
          USING hnsw ((binary_quantize(${vector})::${bits}) bit_hamming_ops) ${build} ${where}`,

@@ -39,6 +39,11 @@ export interface RecommendationRepositoryOptions {
   readonly exact: boolean;
   /** FILTER_EXACT_SCAN_MAX_ROWS: filtered single-target queries scan at most this many rows exactly. */
   readonly exactScanMaxRows: number;
+  /**
+   * VECTOR_SEARCH_BINARY_CANDIDATES, resolved for the database: spaces compared as halfvec take
+   * their candidates from the Hamming index on the binary-quantised vectors, ranked exactly.
+   */
+  readonly binaryCandidates: boolean;
   /** DB_PREPARED_STATEMENTS: how many distinct recommendation statements run as named statements. */
   readonly preparedStatements: number;
 }
@@ -115,13 +120,13 @@ export class RecommendationRepository {
    * one); otherwise they are parameters, and a named statement is planned on each execution.
    */
   private statementFor(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
-    const { exactScanMaxRows } = this.options;
+    const options = { ...this.options, exact };
     const literals = filterLiteralsSql(plan.filter);
     if (literals) {
-      const inlined = recommendationSql(plan, exact, exactScanMaxRows, literals);
+      const inlined = recommendationSql(plan, options, literals);
       if (this.statements.nameFor(inlined.text, true)) return inlined;
     }
-    return recommendationSql(plan, exact, exactScanMaxRows);
+    return recommendationSql(plan, options);
   }
 
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */

@@ -1,9 +1,16 @@
 // Builds the recommendation SQL: candidates per space from its index (HNSW with pgvector's
-// iterative scans, so filters keep k) or by an exact scan, then every candidate scored exactly in
+// iterative scans, so filters keep k; for halfvec spaces optionally the Hamming index on the
+// binary-quantised vectors) or by an exact scan, then every candidate scored exactly in
 // every space, the spaces combined with weights renormalised over the spaces each product has,
 // ordered and limited — all in one statement.
 import { Prisma } from '../generated/prisma/client.js';
-import { modelLiteral, storedVector, vectorLiteral, vectorType } from '../db/vector-sql.js';
+import {
+  MAX_INDEXED_VECTOR_DIMENSIONS,
+  modelLiteral,
+  storedVector,
+  vectorLiteral,
+  vectorType,
+} from '../db/vector-sql.js';
 import { filterToSql, haversineKm } from '../catalogue/product-filter.sql.js';
 import { PRODUCT_COLUMNS } from '../catalogue/product.sql.js';
 import {
@@ -100,10 +107,8 @@ function vectorDistanceSql(plan: SpacePlan, x: Prisma.Sql, q: Prisma.Sql): Prism
       return sql`(SELECT power(sum(power(abs(a - b)::float8, ${plan.p}::float8)), 1.0 / ${plan.p}::float8) FROM ${arrays})`;
     case DistanceMetric.CHEBYSHEV:
       return sql`(SELECT max(abs(a - b))::float8 FROM ${arrays})`;
-    case DistanceMetric.HAMMING: {
-      const bits = raw(`bit(${plan.dimension})`);
-      return sql`(binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits})::float8`;
-    }
+    case DistanceMetric.HAMMING:
+      return sql`(${bitsDistanceSql(plan, x, q)})::float8`;
     // A product without tags has no value in the space (NULL, so the weights are renormalised over
     // its other spaces), not a distance of 1 to every tag set.
     case DistanceMetric.JACCARD:
@@ -115,6 +120,12 @@ function vectorDistanceSql(plan: SpacePlan, x: Prisma.Sql, q: Prisma.Sql): Prism
     case DistanceMetric.HAVERSINE:
       throw new Error('HAVERSINE compares points');
   }
+}
+
+/** Differing bits of the binary-quantised vectors: the expression the Hamming indexes are built on. */
+function bitsDistanceSql(plan: SpacePlan, x: Prisma.Sql, q: Prisma.Sql): Prisma.Sql {
+  const bits = raw(`bit(${plan.dimension})`);
+  return sql`binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits}`;
 }
 
 const intersection = (x: Prisma.Sql, q: Prisma.Sql) =>
@@ -138,19 +149,61 @@ export function scoreSql(plan: SpacePlan, distance: Prisma.Sql): Prisma.Sql {
   }
 }
 
+/** How a statement takes its candidates (the repository's options). */
+export interface CandidateOptions {
+  /** Score every filtered product instead of taking candidates from the indexes. */
+  readonly exact: boolean;
+  /** FILTER_EXACT_SCAN_MAX_ROWS: a filtered single-target query scans at most this many rows exactly. */
+  readonly exactScanMaxRows: number;
+  /** VECTOR_SEARCH_BINARY_CANDIDATES, resolved: halfvec spaces search the binary-quantised index. */
+  readonly binaryCandidates: boolean;
+}
+
 /**
- * The expression candidates are ordered by in their space: the index's operator where the metric
- * has one (or, on unit-length embeddings, one that orders identically), the exact distance otherwise.
+ * Whether a space's candidates come from the Hamming index on its binary-quantised vectors (then
+ * ranked by the exact distance) instead of its cosine index: with `binaryCandidates`, for stored
+ * vectors compared as halfvec (above 2000 dimensions) under a metric the cosine index serves. One
+ * comparison of 2048 bits costs a fraction of one of 2048 halves, which in WebAssembly are
+ * converted one by one (BENCHMARKS.md section 6).
  */
-function orderingSql(plan: SpacePlan, x: Value, q: Value): Prisma.Sql {
-  if (isPoint(x) || isPoint(q)) return distanceSql(plan, x, q);
+function searchesBits(plan: SpacePlan, binaryCandidates: boolean): boolean {
+  if (!binaryCandidates || !isStoredVectorSpace(plan.space)) return false;
+  if (plan.dimension <= MAX_INDEXED_VECTOR_DIMENSIONS) return false;
   const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
   switch (plan.metric) {
-    case DistanceMetric.HAMMING: {
-      // The bare operator, as the Hamming index is built on it.
-      const bits = raw(`bit(${plan.dimension})`);
-      return sql`binary_quantize(${x})::${bits} <~> binary_quantize(${q})::${bits}`;
-    }
+    case DistanceMetric.COSINE:
+      return true;
+    case DistanceMetric.DOT_PRODUCT:
+    case DistanceMetric.EUCLIDEAN:
+    case DistanceMetric.L2_SQUARED:
+      return unitEmbeddings;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Candidates one scan of the space takes. From the binary-quantised index at least 4 × the rows
+ * the statement returns, and 40: its order is coarser than the exact one, so the exact ranking
+ * needs more rows to pick from (on the bench's 10k and 100k catalogues, 40 gave recall@10 1.000).
+ */
+function candidateCount(plan: RecommendationPlan, space: SpacePlan, options: CandidateOptions): number {
+  if (!searchesBits(space, options.binaryCandidates)) return plan.candidatesPerTarget;
+  return Math.max(plan.candidatesPerTarget, plan.limit * 4, 40);
+}
+
+/**
+ * The expression candidates are ordered by in their space: the index's operator where the metric
+ * has one (or, on unit-length embeddings, one that orders identically), the exact distance
+ * otherwise; with `bits` (searchesBits), the Hamming distance of the binary-quantised vectors.
+ */
+function orderingSql(plan: SpacePlan, x: Value, q: Value, bits = false): Prisma.Sql {
+  if (isPoint(x) || isPoint(q)) return distanceSql(plan, x, q);
+  // The bare operator, as the Hamming index is built on it.
+  if (bits || plan.metric === DistanceMetric.HAMMING)
+    return bitsDistanceSql(plan, x as Prisma.Sql, q as Prisma.Sql);
+  const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
+  switch (plan.metric) {
     case DistanceMetric.DOT_PRODUCT:
     case DistanceMetric.EUCLIDEAN:
     case DistanceMetric.L2_SQUARED:
@@ -253,18 +306,17 @@ function candidateSource(
  */
 export function recommendationSql(
   plan: RecommendationPlan,
-  exact: boolean,
-  exactScanMaxRows: number,
+  options: CandidateOptions,
   filter: Prisma.Sql = filterToSql(plan.filter),
 ): Prisma.Sql {
+  const { exact } = options;
   const [only, ...others] = plan.spaces;
   if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
-    return singleTargetSql(plan, only, only.positives[0]!, exactScanMaxRows, filter);
+    return singleTargetSql(plan, only, only.positives[0]!, options, filter);
   }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  const limit = exact ? Prisma.empty : sql`LIMIT ${count(plan.candidatesPerTarget)}`;
   // Each candidate row carries, as k<i>, its distance in the space whose scan found it (the scan has
   // the row and its value at hand); NULL elsewhere, and always with BEST_SCORE, whose distance
   // is to the nearest of several examples, not to the one the scan searched for.
@@ -279,9 +331,11 @@ export function recommendationSql(
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
     const where = sql`${filter} ${excluded(plan, source.id)}`;
+    const limit = exact ? Prisma.empty : sql`LIMIT ${count(candidateCount(plan, space, options))}`;
+    const bits = searchesBits(space, options.binaryCandidates);
     const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
       sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
-            ORDER BY ${orderingSql(space, source.value, q)} ${limit})`;
+            ORDER BY ${orderingSql(space, source.value, q, bits)} ${limit})`;
     if (exact) {
       candidateQueries.push(
         sql`(SELECT ${source.id}, ${knownDistances(null, null)} FROM ${source.from} WHERE ${source.present} ${where})`,
@@ -426,8 +480,9 @@ export function recommendationSql(
 /**
  * One space, one liked target: the index order is the candidates' order, so the nearest
  * `candidatesPerTarget` come from the index with their distance, and are re-sorted by score (a
- * filter's iterative scan returns them in relaxed order) — the shape of the best hand-written query,
- * with nothing to union, deduplicate or score again. Same columns as recommendationSql.
+ * filter's iterative scan returns them in relaxed order; from the binary-quantised index, in Hamming
+ * order, they are more and re-sorted by their exact distance) — the shape of the best hand-written
+ * query, with nothing to union, deduplicate or score again. Same columns as recommendationSql.
  *
  * With a filter, the statement first reads the products passing it, up to `exactScanMaxRows` + 1
  * (FILTER_EXACT_SCAN_MAX_ROWS; through the filter's B-tree where it has one), and runs one of
@@ -439,9 +494,10 @@ function singleTargetSql(
   plan: RecommendationPlan,
   space: SpacePlan,
   target: QueryTarget,
-  exactScanMaxRows: number,
+  options: CandidateOptions,
   filter: Prisma.Sql,
 ): Prisma.Sql {
+  const { exactScanMaxRows } = options;
   const source = candidateSource(space, plan.filter !== null);
   const value = targetValue(space, target);
   const ctes = [
@@ -454,7 +510,8 @@ function singleTargetSql(
   const distance = distanceSql(space, source.value, q);
   const where = sql`${source.present} ${filter} ${excluded(plan, source.id)}`;
   const nearest = sql`SELECT ${source.id} AS id, ${distance} AS d FROM ${source.from} WHERE ${where}
-                       ORDER BY ${orderingSql(space, source.value, q)} LIMIT ${count(plan.candidatesPerTarget)}`;
+                       ORDER BY ${orderingSql(space, source.value, q, searchesBits(space, options.binaryCandidates))}
+                       LIMIT ${count(candidateCount(plan, space, options))}`;
   let candidates = nearest;
   if (plan.filter) {
     // The products passing the filter, up to one more than the exact branch takes, are read once:

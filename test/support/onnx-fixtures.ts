@@ -213,9 +213,10 @@ export interface TestCnnWeights {
   fcBias: Float32Array;
 }
 
-export function testCnnWeights(seed = 1): TestCnnWeights {
+/** `dimension`: the features' width (the embedding's); above 2000 the service stores them as halfvec. */
+export function testCnnWeights(seed = 1, dimension = TEST_CNN_EMBEDDING_DIMENSION): TestCnnWeights {
   const random = seededRandom(seed);
-  const D = TEST_CNN_EMBEDDING_DIMENSION;
+  const D = dimension;
   const fanIn = 3 * TEST_CNN_PATCH * TEST_CNN_PATCH;
   return {
     conv: uniformWeights(random, D * fanIn, 1 / Math.sqrt(fanIn)),
@@ -229,7 +230,7 @@ export function testCnnWeights(seed = 1): TestCnnWeights {
 export const TEST_CNN_FEATURES = 'features';
 
 export function buildTestCnnModel(weights: TestCnnWeights = testCnnWeights()): Uint8Array {
-  const D = TEST_CNN_EMBEDDING_DIMENSION;
+  const D = weights.convBias.length;
   const P = TEST_CNN_PATCH;
   return encodeModel({
     name: 'test-cnn',
@@ -700,6 +701,8 @@ export interface TestModelsOptions {
   tokenizer?: TokenizerSource;
   /** Writes the text tower without `attention_mask` and sets `attentionMask: null` in the manifest. */
   textAttentionMask?: boolean;
+  /** The test CNN's embedding dimension (default TEST_CNN_EMBEDDING_DIMENSION). */
+  cnnDimension?: number;
 }
 
 /** A fresh temporary directory for generated models; the caller removes it (`rm(dir, { recursive: true })`). */
@@ -716,7 +719,7 @@ export async function writeTestModels(
   options: TestModelsOptions = {},
 ): Promise<TestModels> {
   const weights = {
-    cnn: testCnnWeights(),
+    cnn: testCnnWeights(1, options.cnnDimension),
     clipVision: testClipVisionWeights(),
     clipText: testClipTextWeights(),
   };
@@ -738,7 +741,7 @@ export async function writeTestModels(
     kind: 'cnn',
     space: 'IMAGE',
     description: 'Generated test CNN: Conv 8×8/8 → Relu → GlobalAveragePool → Flatten → Gemm.',
-    dimension: TEST_CNN_EMBEDDING_DIMENSION,
+    dimension: weights.cnn.convBias.length,
     file: entry('test-cnn.onnx', cnnFile),
     input: 'input',
     output: 'output',
