@@ -921,6 +921,21 @@ recall@10 1.000 in every row):
   recall@10 1.000 in both; measured apart from this run, when the attributes floor was 0.63 ms): similar-attributes
   c=1 2.74 → 2.40 ms p50 (c=16: 714 → 708 req/s), similar-clip c=1 4.69 → 4.73 ms (c=16: 359 → 394 req/s), 1 %
   filter c=1 3.18 → 2.71 ms (c=16: 536 → 564 req/s).
+- **Embedded database: 2048-d candidates from the binary-quantised index, ranked exactly**
+  (\`VECTOR_SEARCH_BINARY_CANDIDATES\`, \`auto\` = on for PGlite; \`recommendation.sql.ts\`, \`embedding.repository.ts\`).
+  In WebAssembly a 2048-d halfvec comparison costs ~8× the server's (section 6), so the HNSW search of the IMAGE space
+  was 66 ms of SQL at 10k and its index build 918 s (2026-12-07 01:25 run). Spaces stored as halfvec now search the
+  Hamming index over their binary quantisation (built for every model already) for max(40, 4 × k, the usual
+  candidates) rows and rank those by the exact distance; no halfvec cosine index is built on the embedded database.
+  Measured apart from this run (2026-12-07 ~04:30–04:58 UTC, \`bench/\` scripts over \`prepareEmbeddedCatalogue\`
+  and \`startService\`, not kept): raw SQL in PGlite over 10k 2048-d vectors of the bench's generator, 40 queries —
+  exact scan 346 ms; Hamming candidates ranked exactly: 40 → 4.0 ms p50, 100 → 9.5 ms, 200 → 17.5 ms, recall@10
+  1.000 at each; through the service on a fresh 10k PGlite catalogue (new build) against the server (10k, same
+  build, default off), c=1, two alternating 6 s rounds: \`similarProducts\` IMAGE 7.22 / 7.01 ms vs 6.85 / 5.73 ms
+  (1.05× / 1.22×, before: 10.9× in the 01:25 run), recall@10 against PGlite's exact scan 1.000 (20 queries);
+  three spaces 22.1 / 26.4 vs 14.3 / 15.0 ms (before: 86.1 vs 18.4); the IMAGE index build 6.8 s (Hamming only).
+  On the server the halfvec HNSW stays: Hamming candidates ranked exactly took 5.0 ms at 100 candidates at 100k
+  (recall 1.000) against ~2.4–3.1 ms for the halfvec index.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
