@@ -53,6 +53,9 @@ describe('configuration', () => {
 
   it('refuses invalid values, naming them', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ VECTOR_SEARCH_BINARY_CANDIDATES: 'yes' })).toThrow(
+      /VECTOR_SEARCH_BINARY_CANDIDATES/,
+    );
     expect(() => loadConfig({ STOREFRONT_EVENTS_KEY: 'adm-1', ADMIN_API_KEYS: 'adm-1' })).toThrow(
       /STOREFRONT_EVENTS_KEY must be one of EVENTS_API_KEYS/,
     );

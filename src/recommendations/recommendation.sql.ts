@@ -167,29 +167,39 @@ export interface CandidateOptions {
  * converted one by one (BENCHMARKS.md section 6).
  */
 function searchesBits(plan: SpacePlan, binaryCandidates: boolean): boolean {
-  if (!binaryCandidates || !isStoredVectorSpace(plan.space)) return false;
-  if (plan.dimension <= MAX_INDEXED_VECTOR_DIMENSIONS) return false;
-  const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
+  return (
+    binaryCandidates &&
+    isStoredVectorSpace(plan.space) &&
+    plan.dimension > MAX_INDEXED_VECTOR_DIMENSIONS &&
+    ordersByCosine(plan)
+  );
+}
+
+/**
+ * Whether candidates are ordered by cosine distance (`<=>`, what the cosine index serves): under
+ * the cosine metric, and on unit-length embeddings under the metrics that order alike — for unit
+ * vectors, |x − q|² = 1 + |q|² − 2 x·q: L2, inner product and cosine order alike.
+ */
+function ordersByCosine(plan: SpacePlan): boolean {
   switch (plan.metric) {
     case DistanceMetric.COSINE:
       return true;
     case DistanceMetric.DOT_PRODUCT:
     case DistanceMetric.EUCLIDEAN:
     case DistanceMetric.L2_SQUARED:
-      return unitEmbeddings;
+      return plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
     default:
       return false;
   }
 }
 
 /**
- * Candidates one scan of the space takes. From the binary-quantised index at least 4 × the rows
- * the statement returns, and 40: its order is coarser than the exact one, so the exact ranking
+ * Candidates one scan takes: the plan's; from the binary-quantised index (`bits`) at least 4 × the
+ * rows the statement returns, and 40: its order is coarser than the exact one, so the exact ranking
  * needs more rows to pick from (on the bench's 10k and 100k catalogues, 40 gave recall@10 1.000).
  */
-function candidateCount(plan: RecommendationPlan, space: SpacePlan, options: CandidateOptions): number {
-  if (!searchesBits(space, options.binaryCandidates)) return plan.candidatesPerTarget;
-  return Math.max(plan.candidatesPerTarget, plan.limit * 4, 40);
+function candidateCount(plan: RecommendationPlan, bits: boolean): number {
+  return bits ? Math.max(plan.candidatesPerTarget, plan.limit * 4, 40) : plan.candidatesPerTarget;
 }
 
 /**
@@ -202,14 +212,13 @@ function orderingSql(plan: SpacePlan, x: Value, q: Value, bits = false): Prisma.
   // The bare operator, as the Hamming index is built on it.
   if (bits || plan.metric === DistanceMetric.HAMMING)
     return bitsDistanceSql(plan, x as Prisma.Sql, q as Prisma.Sql);
-  const unitEmbeddings = plan.space === EmbeddingSpace.IMAGE || plan.space === EmbeddingSpace.CLIP;
+  if (ordersByCosine(plan)) return sql`(${x} <=> ${q})`;
   switch (plan.metric) {
     case DistanceMetric.DOT_PRODUCT:
+      return sql`(${x} <#> ${q})`;
     case DistanceMetric.EUCLIDEAN:
     case DistanceMetric.L2_SQUARED:
-      // For unit vectors, |x − q|² = 1 + |q|² − 2 x·q: L2, inner product and cosine order alike.
-      if (unitEmbeddings) return sql`(${x} <=> ${q})`;
-      return plan.metric === DistanceMetric.DOT_PRODUCT ? sql`(${x} <#> ${q})` : sql`(${x} <-> ${q})`;
+      return sql`(${x} <-> ${q})`;
     default:
       return distanceSql(plan, x, q);
   }
@@ -331,8 +340,8 @@ export function recommendationSql(
   plan.spaces.forEach((space, index) => {
     const source = candidateSource(space, plan.filter !== null);
     const where = sql`${filter} ${excluded(plan, source.id)}`;
-    const limit = exact ? Prisma.empty : sql`LIMIT ${count(candidateCount(plan, space, options))}`;
     const bits = searchesBits(space, options.binaryCandidates);
+    const limit = exact ? Prisma.empty : sql`LIMIT ${count(candidateCount(plan, bits))}`;
     const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
       sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q, bits)} ${limit})`;
@@ -509,9 +518,9 @@ function singleTargetSql(
   const score = scoreSql(space, raw('c.d'));
   const distance = distanceSql(space, source.value, q);
   const where = sql`${source.present} ${filter} ${excluded(plan, source.id)}`;
+  const bits = searchesBits(space, options.binaryCandidates);
   const nearest = sql`SELECT ${source.id} AS id, ${distance} AS d FROM ${source.from} WHERE ${where}
-                       ORDER BY ${orderingSql(space, source.value, q, searchesBits(space, options.binaryCandidates))}
-                       LIMIT ${count(candidateCount(plan, space, options))}`;
+                       ORDER BY ${orderingSql(space, source.value, q, bits)} LIMIT ${count(candidateCount(plan, bits))}`;
   let candidates = nearest;
   if (plan.filter) {
     // The products passing the filter, up to one more than the exact branch takes, are read once:
