@@ -39,6 +39,34 @@ export function summarise(latencies: readonly number[], seconds: number, errors 
 }
 
 /**
+ * One summary of a measurement taken in several rounds, interleaved with the measurements it is
+ * compared with: each percentile and the throughput are the median of the rounds' values, so a
+ * spell of a slow host moves one round's value, not the result, and falls on the compared figures
+ * alike. Requests, errors and seconds are summed; the mean is over every request.
+ */
+export function combineRounds(rounds: readonly LatencySummary[]): LatencySummary {
+  if (rounds.length === 0) throw new Error('no rounds to combine');
+  const median = (pick: (summary: LatencySummary) => number): number => {
+    const values = rounds.map(pick).sort((a, b) => a - b);
+    const middle = values.length >> 1;
+    const value = values.length % 2 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+    return Math.round(value * 1000) / 1000;
+  };
+  const requests = rounds.reduce((sum, round) => sum + round.requests, 0);
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  return {
+    requests,
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    seconds: round(rounds.reduce((sum, r) => sum + r.seconds, 0)),
+    p50Ms: median((r) => r.p50Ms),
+    p95Ms: median((r) => r.p95Ms),
+    p99Ms: median((r) => r.p99Ms),
+    meanMs: round(rounds.reduce((sum, r) => sum + r.meanMs * r.requests, 0) / Math.max(1, requests)),
+    throughputPerSec: median((r) => r.throughputPerSec),
+  };
+}
+
+/**
  * N workers, each running `operation` back to back until `seconds` have passed (after a warm-up of
  * `warmupSeconds` whose latencies are dropped): the closed loop autocannon also runs.
  */

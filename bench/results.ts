@@ -118,4 +118,10 @@ export interface BenchResults {
    * path, beside which the fixed-cost and c=16 targets are read.
    */
   transportCeilings?: Array<{ catalogueSize: number; concurrency: Record<string, LatencySummary> }>;
+  /**
+   * On the server, each case's GraphQL load, its replayed statements and its floor take turns in
+   * `rounds` windows of `seconds` (after `warmupSeconds` each); each figure is the median of its
+   * rounds. Absent in runs from before 2026-12-07 (08:00 UTC), which measured each in one window in turn.
+   */
+  queryRounds?: { rounds: number; seconds: number; warmupSeconds: number };
 }

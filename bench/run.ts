@@ -43,6 +43,7 @@ import {
   type LatencySummary,
   type UsageWindow,
   closedLoop,
+  combineRounds,
   machineFacts,
   preparedFloor,
   queryConfig,
@@ -88,6 +89,7 @@ const settings = quick
       recallSamples: 20,
       seconds: 3,
       warmup: 1,
+      rounds: 2,
       concurrency: [1, 16],
       verify: 5,
       crossChecks: 1,
@@ -106,6 +108,7 @@ const settings = quick
       recallSamples: 50,
       seconds: 8,
       warmup: 2,
+      rounds: 4,
       concurrency: [1, 16],
       verify: 10,
       crossChecks: 2,
@@ -117,6 +120,12 @@ const settings = quick
       profileSeconds: 6,
       diversitySeconds: 20,
     };
+
+/** One measurement window of a round: the run's window and warm-up shared among the rounds. */
+const ROUND = {
+  seconds: settings.seconds / settings.rounds,
+  warmup: settings.warmup / settings.rounds,
+};
 
 const runStarted = performance.now();
 const log = (message: string): void => {
@@ -277,30 +286,44 @@ async function measureCases(
     const concurrency: QueryCaseResult['concurrency'] = {};
     let usage: UsageWindow | undefined;
     for (const connections of settings.concurrency) {
-      const sampler = sampleUsage(service.pid);
-      const graphql = await graphqlLoad(service.url, bodies, connections, settings.seconds, settings.warmup);
-      const window = sampler.stop();
-      if (connections === Math.max(...settings.concurrency)) usage = window;
-      usageOut.peak = Math.max(usageOut.peak, window.peakRssBytes);
-      if (graphql.errors > 0)
-        throw new Error(`${item.definition.id}: ${graphql.errors} GraphQL requests failed under load`);
-      const sql = await sqlLoad(
-        connector,
-        item.samples,
-        (s) => s.transaction,
-        connections,
-        settings.seconds,
-        settings.warmup,
-      );
-      const sqlAll = await sqlLoad(
-        connector,
-        item.samples,
-        (s) => s.all,
-        connections,
-        settings.seconds,
-        settings.warmup,
-      );
-      const floor = database === 'server' ? await floorLoad(connector, item, connections) : null;
+      // GraphQL, the service's statements and the floor take turns in rounds (ROUND), each
+      // figure the median of its rounds: measured one after the other for the whole window, the
+      // same statement measured twice came out up to 30 % apart as the shared host's speed drifted
+      // (2026-12-07 05:18 run), which the comparisons between them then carried.
+      const rounds: { graphql: LatencySummary[]; sql: LatencySummary[]; sqlAll: LatencySummary[] } = {
+        graphql: [],
+        sql: [],
+        sqlAll: [],
+      };
+      const floorRounds: FloorRound[] = [];
+      for (let round = 0; round < settings.rounds; round++) {
+        const sampler = sampleUsage(service.pid);
+        const graphql = await graphqlLoad(service.url, bodies, connections, ROUND.seconds, ROUND.warmup);
+        const window = sampler.stop();
+        if (round === 0 && connections === Math.max(...settings.concurrency)) usage = window;
+        usageOut.peak = Math.max(usageOut.peak, window.peakRssBytes);
+        if (graphql.errors > 0)
+          throw new Error(`${item.definition.id}: ${graphql.errors} GraphQL requests failed under load`);
+        rounds.graphql.push(graphql);
+        rounds.sql.push(
+          await sqlLoad(
+            connector,
+            item.samples,
+            (s) => s.transaction,
+            connections,
+            ROUND.seconds,
+            ROUND.warmup,
+          ),
+        );
+        rounds.sqlAll.push(
+          await sqlLoad(connector, item.samples, (s) => s.all, connections, ROUND.seconds, ROUND.warmup),
+        );
+        if (database === 'server') floorRounds.push(await floorRound(connector, item, connections));
+      }
+      const graphql = combineRounds(rounds.graphql);
+      const sql = combineRounds(rounds.sql);
+      const sqlAll = combineRounds(rounds.sqlAll);
+      const floor = floorRounds.length > 0 ? combineFloor(item, floorRounds) : null;
       concurrency[String(connections)] = {
         graphql,
         sql,
@@ -357,44 +380,59 @@ async function transportCeiling(url: string): Promise<Record<string, LatencySumm
 
 const floorParts = new Map<string, Record<string, number>>();
 
+/** One round of a case's floor: per part, unnamed and named. */
+type FloorRound = Record<string, { unnamed: LatencySummary; named: LatencySummary }>;
+
 /**
- * The case's floor (query-cases.ts FLOOR_SQL) through plain `pg` at `connections`: each part in a
- * closed loop over the samples' products, combined as the case says (several spaces: p50s summed,
- * q/s as one request running every part; a filter's two plans: the faster one).
+ * One round of the case's floor (query-cases.ts FLOOR_SQL) through plain `pg` at `connections`:
+ * each part in a closed loop over the samples' products, sent unnamed and as a named (prepared)
+ * statement. A named statement skips parsing, and planning once Postgres settles on its generic
+ * plan — which is not always the better one (the filtered iterative scan's generic plan is many
+ * times slower than its custom one).
  */
-async function floorLoad(
+async function floorRound(
   connector: SqlConnector,
   item: PreparedCase,
   connections: number,
-): Promise<{ combined: { p50Ms: number; throughputPerSec: number }; parts: Record<string, number> }> {
+): Promise<FloorRound> {
   const models = { cnnModelId: CNN_MODEL_ID, clipModelId: CLIP_MODEL_ID };
-  const measured: Array<[string, LatencySummary]> = [];
-  // Each part sent unnamed and as a named (prepared) statement; the faster counts. A named statement
-  // skips parsing, and planning once Postgres settles on its generic plan — which is not always the
-  // better one (the filtered iterative scan's generic plan is many times slower than its custom one).
+  const round: FloorRound = {};
   for (const name of item.definition.floor.parts) {
-    let best: LatencySummary | null = null;
+    const measured: LatencySummary[] = [];
     for (const named of [false, true]) {
       const { use, close } = await connector.open(connections);
       try {
-        const summary = await closedLoop(
-          connections,
-          settings.seconds,
-          settings.warmup,
-          async (worker, i) => {
+        measured.push(
+          await closedLoop(connections, ROUND.seconds, ROUND.warmup, async (worker, i) => {
             const statement = FLOOR_SQL[name](item.samples[i % item.samples.length]!.productId, models);
             await use(worker, (client) =>
               client.query(queryConfig(named ? preparedFloor(statement) : statement)),
             );
-          },
+          }),
         );
-        if (!best || summary.p50Ms < best.p50Ms) best = summary;
       } finally {
         await close();
       }
     }
-    measured.push([name, best!]);
+    round[name] = { unnamed: measured[0]!, named: measured[1]! };
   }
+  return round;
+}
+
+/**
+ * The case's floor over its rounds: per part the faster of unnamed and named (each the median of
+ * its rounds), the parts combined as the case says (several spaces: p50s summed, q/s as one
+ * request running every part; a filter's two plans: the faster one).
+ */
+function combineFloor(
+  item: PreparedCase,
+  rounds: readonly FloorRound[],
+): { combined: { p50Ms: number; throughputPerSec: number }; parts: Record<string, number> } {
+  const measured = item.definition.floor.parts.map((name): [string, LatencySummary] => {
+    const unnamed = combineRounds(rounds.map((round) => round[name]!.unnamed));
+    const named = combineRounds(rounds.map((round) => round[name]!.named));
+    return [name, named.p50Ms < unnamed.p50Ms ? named : unnamed];
+  });
   const parts = Object.fromEntries(measured.map(([name, summary]) => [name, summary.p50Ms]));
   const round = (value: number): number => Number(value.toFixed(3));
   if (item.definition.floor.combine === 'min') {
@@ -480,6 +518,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       command,
       mode: quick ? 'quick' : 'full',
+      queryRounds: { rounds: settings.rounds, seconds: ROUND.seconds, warmupSeconds: ROUND.warmup },
       startedAt: new Date().toISOString(),
       durationSeconds: 0,
       machine,
