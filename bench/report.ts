@@ -955,6 +955,25 @@ How the suite measures, changed after the 2026-12-07 05:18 run (issue 14):
   same, as their plans have the same shape; the gap in the run was the host changing speed between windows.
   \`bench/near-floor.ts\` on that catalogue: floors 2.49 / 2.22 ms, GraphQL 3.18 ms.
 
+Measured after the 07:39 run, not applied — **three weighted spaces, where the time goes** (a fresh 10k catalogue
+of this suite's generator on the server; \`EXPLAIN (ANALYZE, BUFFERS)\` of the service's statement and scripts over
+\`bench/\`, not kept). The statement's three index scans take 99 rows each (the first search round, see
+\`candidatesWithinFirstSearch\`): 0.29 + 2.6 + 1.35 ms, against 0.28 + 2.30 + 1.20 ms for the floors' LIMIT 10 —
+an HNSW search costs about the same whatever it returns. The 297 rows are 263 distinct candidates, each then scored
+in the spaces whose scan did not find it: 164 + 164 embedding rows and 263 product rows fetched by key, ~1.5 ms;
+a 2048-d halfvec row fills a page of its own. The statement takes 4.5 ms p50 repeated for one product and 6.1–7.4
+ms cycling over 32 (the other products' vectors are not in the CPU's caches; the floors cycle too). Through the
+service, taking turns with it on one connection: GraphQL 9.39 ms against its statement's 7.47 ms, where
+\`similarProducts\` CLIP costs 2.51 against 1.20 — the 0.6 ms more is not the service's JavaScript (CPU profile,
+1 200 requests each: 1.89 against 1.84 ms busy per request). Tried: reading the attribute vector only for
+candidates the attribute scan did not find (no product row for each): 5.90 / 5.73 → 5.46 / 5.30 ms on a second
+Postgres with \`shared_buffers = 3GB\`, 6.11 / 6.11 → 5.95 / 6.30 ms on this machine's server — no gain shown. A
+larger \`shared_buffers\` (3 GB against the default 128 MB) did not move the GraphQL figure either (9.06 against
+9.29 ms, \`bench/near-floor.ts\`). What would meet the target (1.2 × the floors' sum + 1 ms, 5.14 ms at 10k): the
+scans alone, run one after the other, are 3.4 ms of SQL before any candidate is scored; the three scans would have
+to run at once, on three connections, with a second round trip for the scoring — more work per request under
+load, for latency at low load.
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
