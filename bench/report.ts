@@ -955,7 +955,7 @@ How the suite measures, changed after the 2026-12-07 05:18 run (issue 14):
   same, as their plans have the same shape; the gap in the run was the host changing speed between windows.
   \`bench/near-floor.ts\` on that catalogue: floors 2.49 / 2.22 ms, GraphQL 3.18 ms.
 
-Measured after the 07:39 run, not applied — **three weighted spaces, where the time goes** (a fresh 10k catalogue
+Measured apart from the 07:39 run (07:10–08:10 UTC), not applied — **three weighted spaces, where the time goes** (a fresh 10k catalogue
 of this suite's generator on the server; \`EXPLAIN (ANALYZE, BUFFERS)\` of the service's statement and scripts over
 \`bench/\`, not kept). The statement's three index scans take 99 rows each (the first search round, see
 \`candidatesWithinFirstSearch\`): 0.29 + 2.6 + 1.35 ms, against 0.28 + 2.30 + 1.20 ms for the floors' LIMIT 10 —
