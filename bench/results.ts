@@ -121,7 +121,7 @@ export interface BenchResults {
   /**
    * On the server, each case's GraphQL load, its replayed statements and its floor take turns in
    * `rounds` windows of `seconds` (after `warmupSeconds` each); each figure is the median of its
-   * rounds. Absent in runs from before 2026-12-07 (08:00 UTC), which measured each in one window in turn.
+   * rounds. Absent in runs before the one of 2026-12-07 07:39 UTC, which measured each in one window in turn.
    */
   queryRounds?: { rounds: number; seconds: number; warmupSeconds: number };
 }
