@@ -192,6 +192,12 @@ const configSchema = z.object({
    * behind a pooler in transaction mode that does not track prepared statements).
    */
   DB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(64),
+  /**
+   * A recommendation over several spaces (or several examples with BEST_SCORE) splits its index
+   * scans over up to this many statements run side by side, on pool connections no other request
+   * is waiting for; 1 runs one statement. The embedded database has one session and runs one.
+   */
+  VECTOR_SEARCH_PARALLEL_SCANS: z.coerce.number().int().min(1).max(16).default(4),
   HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),
@@ -309,6 +315,8 @@ export interface Config {
     readonly binaryCandidates: 'auto' | 'on' | 'off';
     /** How many distinct recommendation statements run as named statements (DB_PREPARED_STATEMENTS). */
     readonly preparedStatements: number;
+    /** VECTOR_SEARCH_PARALLEL_SCANS: statements a multi-scan recommendation may split into. */
+    readonly parallelScans: number;
   };
   /** How the image and CLIP HNSW indexes are built (pgvector's m and ef_construction). */
   readonly index: { readonly m: number; readonly efConstruction: number };
@@ -450,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exactScanMaxRows: raw.FILTER_EXACT_SCAN_MAX_ROWS,
       binaryCandidates: raw.VECTOR_SEARCH_BINARY_CANDIDATES,
       preparedStatements: raw.DB_PREPARED_STATEMENTS,
+      parallelScans: raw.VECTOR_SEARCH_PARALLEL_SCANS,
     },
     index: { m: raw.HNSW_M, efConstruction: raw.HNSW_EF_CONSTRUCTION },
     models: {

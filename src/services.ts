@@ -176,6 +176,8 @@ export async function createServices(database: Database, config: Config, logger:
     exactScanMaxRows: config.search.exactScanMaxRows,
     binaryCandidates,
     preparedStatements: config.search.preparedStatements,
+    // PGlite is one session: statements side by side would only queue behind each other.
+    parallelScans: database.kind === 'embedded' ? 1 : config.search.parallelScans,
   });
   const engine = new RecommendationEngine(
     recommendationRepository,

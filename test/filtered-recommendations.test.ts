@@ -173,6 +173,7 @@ describe.each(testDatabaseKinds())('a 1 %%-selective filter keeps k (%s Postgres
       exactScanMaxRows,
       binaryCandidates: false,
       preparedStatements: 64,
+      parallelScans: 1,
     });
     const engine = new RecommendationEngine(
       repository,

@@ -7,6 +7,7 @@
 // responses and status queries never come here: their repositories hold the primary.
 import pg from 'pg';
 import { databaseOutageOf } from './outage.js';
+import { type SpareCapacity, spareConnections } from './pool-capacity.js';
 
 /** How often each replica's reachability and lag are checked. */
 export const REPLICA_CHECK_INTERVAL_MS = 1_000;
@@ -84,7 +85,15 @@ export class ReadReplicas {
       this.primary.options,
       (args) => this.query(args),
       () => this.connect(),
+      () => this.spareConnections(),
     );
+  }
+
+  /** Spare connections where reads go now: the healthy replicas' together, else the primary's. */
+  private spareConnections(): number {
+    const healthy = this.replicas.filter((replica) => replica.healthy);
+    if (healthy.length === 0) return spareConnections(this.primary);
+    return healthy.reduce((sum, replica) => sum + spareConnections(replica.pool), 0);
   }
 
   async close(): Promise<void> {
@@ -151,13 +160,19 @@ export class ReadReplicas {
   }
 }
 
-class RoutedPool extends pg.Pool {
+class RoutedPool extends pg.Pool implements SpareCapacity {
   constructor(
     options: pg.PoolConfig,
     private readonly route: (args: QueryArguments) => Promise<pg.QueryResult>,
     private readonly routeConnect: () => Promise<pg.PoolClient>,
+    private readonly spare: () => number,
   ) {
     super(options);
+  }
+
+  // Its own counters count nothing: it never opens a connection.
+  spareConnections(): number {
+    return this.spare();
   }
 
   // Promise forms only: the service and Prisma's adapter never pass callbacks.

@@ -2,6 +2,8 @@
 // operators; only the k winners come back to Node. The hot statements go straight to the pg pool
 // as named statements (db/prepared-statements.ts: parsed once per connection, planned once their
 // generic plan is as good) with rows as arrays (no Prisma raw-query mapping); the rest through Prisma.
+// A statement with several index scans may be split into parts run side by side on idle
+// connections (VECTOR_SEARCH_PARALLEL_SCANS); their k winners each are merged here into the k best.
 import { type Database } from '../db/database.js';
 import { type Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import {
@@ -11,11 +13,18 @@ import {
   rowToRecord,
 } from '../catalogue/product.sql.js';
 import { filterLiteralsSql } from '../catalogue/product-filter.sql.js';
+import { spareConnections } from '../db/pool-capacity.js';
 import { queryPrepared, StatementNames } from '../db/prepared-statements.js';
 import { vectorLiteral } from '../db/vector-sql.js';
 import { type ProductRecord } from '../catalogue/product.domain.js';
 import { type RecommendationPlan, type SpacePlan } from './recommendation-plan.js';
-import { attributeQuerySql, pairwiseSql, recommendationSql } from './recommendation.sql.js';
+import {
+  attributeQuerySql,
+  candidateScans,
+  pairwiseSql,
+  recommendationSql,
+  type ScanPart,
+} from './recommendation.sql.js';
 
 export interface ScoredRow {
   readonly record: ProductRecord;
@@ -46,6 +55,11 @@ export interface RecommendationRepositoryOptions {
   readonly binaryCandidates: boolean;
   /** DB_PREPARED_STATEMENTS: how many distinct recommendation statements run as named statements. */
   readonly preparedStatements: number;
+  /**
+   * VECTOR_SEARCH_PARALLEL_SCANS (1 on the embedded database): how many statements a plan's index
+   * scans may be split into, run side by side while the pool has that many connections to spare.
+   */
+  readonly parallelScans: number;
 }
 
 /**
@@ -91,13 +105,35 @@ export class RecommendationRepository {
     return this.run(plan, this.options.exact);
   }
 
+  /**
+   * With several index scans and connections to spare (none of them awaited by another request), the
+   * statement runs as parts side by side, each scan in one part: each part scores its candidates in
+   * every space, so the plan's answer is the best `limit` of theirs together, in the statement's
+   * order (score, then id). One request's latency is then its slowest scan's, not their sum; under
+   * load the pool has nothing to spare and every request sends one statement, as before.
+   */
   protected async run(plan: RecommendationPlan, exact: boolean): Promise<Attempt> {
-    const statement = this.statementFor(plan, exact);
-    const result = await queryPrepared<unknown[]>(this.database.pool, this.statements, statement);
+    const parts = exact
+      ? 1
+      : Math.min(candidateScans(plan), this.options.parallelScans, spareConnections(this.database.pool));
+    if (parts <= 1) return this.attemptOf(plan, [await this.query(plan, exact)]);
+    const results = await Promise.all(
+      Array.from({ length: parts }, (_, index) => this.query(plan, exact, { index, of: parts })),
+    );
+    return this.attemptOf(plan, results);
+  }
+
+  private async query(plan: RecommendationPlan, exact: boolean, part?: ScanPart): Promise<unknown[][]> {
+    const statement = this.statementFor(plan, exact, part);
+    return (await queryPrepared<unknown[]>(this.database.pool, this.statements, statement)).rows;
+  }
+
+  /** The rows of one statement, or the best `limit` of its parts' rows together. */
+  private attemptOf(plan: RecommendationPlan, results: readonly unknown[][][]): Attempt {
     const width = PRODUCT_FIELDS.length;
     const numbers = (values: Array<number | null>): Array<number | null> =>
       values.map((value) => (value === null ? null : Number(value)));
-    const rows = result.rows.map((row) => {
+    const toRow = (row: unknown[]): ScoredRow => {
       const product = Object.fromEntries(PRODUCT_FIELDS.map((field, index) => [field, row[index]]));
       return {
         record: rowToRecord(product as unknown as ProductSqlRow),
@@ -105,8 +141,24 @@ export class RecommendationRepository {
         distances: numbers(row[width + 1] as Array<number | null>),
         similarities: numbers(row[width + 2] as Array<number | null>),
       };
-    });
-    const first = plan.checkExamples && plan.checkExamples.length > 0 ? result.rows[0] : undefined;
+    };
+    let rows = results[0]!.map(toRow);
+    if (results.length > 1) {
+      // A product two parts found comes with the same score from both: it is scored alike in each.
+      const byId = new Map<string, ScoredRow>();
+      for (const row of results.flat().map(toRow)) byId.set(row.record.id, row);
+      // The statement's order: score descending, then the uuid ascending (its lower-case text
+      // sorts as its bytes do).
+      rows = [...byId.values()]
+        .sort(
+          (a, b) => b.score - a.score || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+        )
+        .slice(0, plan.limit);
+    }
+    const first =
+      plan.checkExamples && plan.checkExamples.length > 0
+        ? results.find((result) => result.length > 0)?.[0]
+        : undefined;
     return {
       rows,
       examplesFound: first ? Number(first[width + 3]) : null,
@@ -119,14 +171,14 @@ export class RecommendationRepository {
    * the text gets a name, so Postgres plans the statement once (its generic plan is then its custom
    * one); otherwise they are parameters, and a named statement is planned on each execution.
    */
-  private statementFor(plan: RecommendationPlan, exact: boolean): Prisma.Sql {
+  private statementFor(plan: RecommendationPlan, exact: boolean, part?: ScanPart): Prisma.Sql {
     const options = { ...this.options, exact };
     const literals = filterLiteralsSql(plan.filter);
     if (literals) {
-      const inlined = recommendationSql(plan, options, literals);
+      const inlined = recommendationSql(plan, options, literals, part);
       if (this.statements.nameFor(inlined.text, true)) return inlined;
     }
-    return recommendationSql(plan, options);
+    return recommendationSql(plan, options, undefined, part);
   }
 
   /** Combined similarity of each pair of the given products, keyed `a|b` with a < b. */

@@ -307,25 +307,58 @@ function candidateSource(
   }
 }
 
+/** One space with one liked example: the index order is the answer (singleTargetSql). */
+function isSingleTarget(plan: RecommendationPlan): boolean {
+  const [only, ...others] = plan.spaces;
+  return Boolean(only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0);
+}
+
+/**
+ * How many index scans the plan's statement runs for its candidates: one per space, or with
+ * BEST_SCORE one per space and liked example; 1 for a single target (its one scan is the answer).
+ * A statement limited to a `part` of them (recommendationSql) runs every `of`-th from `index`.
+ */
+export function candidateScans(plan: RecommendationPlan): number {
+  if (isSingleTarget(plan)) return 1;
+  const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
+  return plan.spaces.reduce((sum, space) => sum + (best ? space.positives.length : 1), 0);
+}
+
+/** The candidate scans a statement runs: those numbered index, index + of, … (candidateScans). */
+export interface ScanPart {
+  readonly index: number;
+  readonly of: number;
+}
+
 /**
  * One statement returning the plan's best products with their score and, per space, distance and
  * similarity. With `exact`, every filtered product with a value in some space is a candidate.
  * `filter`: the plan's filter as conditions, its values as parameters unless the caller wrote them
  * in (filterLiteralsSql).
+ *
+ * With `part`, only that part of the index scans feeds the candidates; each candidate is still
+ * scored exactly in every space, and a product's score does not depend on which scan found it, so
+ * the plan's answer is the best `limit` of the parts' answers taken together (the repository runs
+ * the parts side by side on separate connections). Not with `exact` or a single target.
  */
 export function recommendationSql(
   plan: RecommendationPlan,
   options: CandidateOptions,
   filter: Prisma.Sql = filterToSql(plan.filter),
+  part: ScanPart = { index: 0, of: 1 },
 ): Prisma.Sql {
   const { exact } = options;
-  const [only, ...others] = plan.spaces;
-  if (!exact && only && others.length === 0 && only.positives.length === 1 && only.negatives.length === 0) {
-    return singleTargetSql(plan, only, only.positives[0]!, options, filter);
+  if (part.of > 1 && (exact || isSingleTarget(plan) || part.of > candidateScans(plan))) {
+    throw new Error(`a statement of this plan cannot be split into ${part.of} parts`);
+  }
+  if (!exact && isSingleTarget(plan)) {
+    return singleTargetSql(plan, plan.spaces[0]!, plan.spaces[0]!.positives[0]!, options, filter);
   }
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
+  /** Index scans numbered so far, in the order candidateScans counts them. */
+  let scans = 0;
   // Each candidate row carries, as k<i>, its distance in the space whose scan found it (the scan has
   // the row and its value at hand); NULL elsewhere, and always with BEST_SCORE, whose distance
   // is to the nearest of several examples, not to the one the scan searched for.
@@ -342,9 +375,12 @@ export function recommendationSql(
     const where = sql`${filter} ${excluded(plan, source.id)}`;
     const bits = searchesBits(space, options.binaryCandidates);
     const limit = exact ? Prisma.empty : sql`LIMIT ${count(candidateCount(plan, bits))}`;
-    const candidatesFor = (q: Value, distance: Prisma.Sql | null) =>
-      sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
-            ORDER BY ${orderingSql(space, source.value, q, bits)} ${limit})`;
+    const candidatesFor = (q: Value, distance: Prisma.Sql | null) => {
+      const scan = scans++;
+      if (scan % part.of !== part.index) return;
+      candidateQueries.push(sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
+            ORDER BY ${orderingSql(space, source.value, q, bits)} ${limit})`);
+    };
     if (exact) {
       candidateQueries.push(
         sql`(SELECT ${source.id}, ${knownDistances(null, null)} FROM ${source.from} WHERE ${source.present} ${where})`,
@@ -360,9 +396,7 @@ export function recommendationSql(
       ctes.push(sql`${raw(`x${index}`)}(positive, ${raw(space.space === EmbeddingSpace.GEO ? 'latitude, longitude' : 'v')}) AS (
         VALUES ${Prisma.join(rows.map((row) => sql`(${row.positive}::boolean, ${columns(row.value)})`))})`);
       if (!exact) {
-        space.positives.forEach((target) =>
-          candidateQueries.push(candidatesFor(targetValue(space, target), null)),
-        );
+        space.positives.forEach((target) => candidatesFor(targetValue(space, target), null));
       }
     } else {
       const q = averageTarget(space);
@@ -373,7 +407,7 @@ export function recommendationSql(
       }
       if (!exact) {
         const query = queryRef(space, index);
-        candidateQueries.push(candidatesFor(query, distanceSql(space, source.value, query)));
+        candidatesFor(query, distanceSql(space, source.value, query));
       }
     }
   });
