@@ -122,14 +122,51 @@ export const preparedFloor = <S extends { readonly text: string; readonly values
 /** Runs `statements` on one pg client, in order; returns the rows of the last one that had rows. */
 export async function runStatements(
   client: pg.Client | pg.PoolClient,
-  statements: ReadonlyArray<{ text: string; values: unknown[] }>,
+  statements: ReadonlyArray<{ text: string; values: unknown[]; alongside?: boolean }>,
+  /** Connections for the statements sent alongside the one before (a split request's parts). */
+  side: ReadonlyArray<pg.Client | pg.PoolClient> = [],
 ): Promise<Array<Record<string, unknown>>> {
   let rows: Array<Record<string, unknown>> = [];
+  // Statements the service sent side by side form one group: replayed side by side too when there
+  // are connections enough, one after the other otherwise; their rows merged as the service merges them.
+  const groups: Array<typeof statements> = [];
   for (const statement of statements) {
-    const result = await client.query(queryConfig(statement));
-    if (result.rows.length > 0) rows = result.rows as Array<Record<string, unknown>>;
+    if (statement.alongside && groups.length > 0) groups[groups.length - 1] = [...groups.at(-1)!, statement];
+    else groups.push([statement]);
+  }
+  for (const group of groups) {
+    if (group.length === 1) {
+      const result = await client.query(queryConfig(group[0]!));
+      if (result.rows.length > 0) rows = result.rows as Array<Record<string, unknown>>;
+      continue;
+    }
+    const connections = [client, ...side];
+    const results =
+      connections.length >= group.length
+        ? await Promise.all(
+            group.map((statement, index) => connections[index]!.query(queryConfig(statement))),
+          )
+        : await group.reduce<Promise<pg.QueryResult[]>>(
+            async (done, statement) => [...(await done), await client.query(queryConfig(statement))],
+            Promise.resolve([]),
+          );
+    const merged = mergeParts(results.map((result) => result.rows as Array<Record<string, unknown>>));
+    if (merged.length > 0) rows = merged;
   }
   return rows;
+}
+
+/**
+ * The rows of a split recommendation's parts as the repository merges them: each product once, by
+ * score descending, then id; as many as the fullest part returned (each returns up to the limit).
+ */
+function mergeParts(parts: ReadonlyArray<Array<Record<string, unknown>>>): Array<Record<string, unknown>> {
+  const byId = new Map(parts.flat().map((row) => [String(row['id']), row]));
+  const limit = Math.max(0, ...parts.map((part) => part.length));
+  const id = (row: Record<string, unknown>): string => String(row['id']);
+  return [...byId.values()]
+    .sort((a, b) => Number(b['score']) - Number(a['score']) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0))
+    .slice(0, limit);
 }
 
 // ---------------------------------------------------------------------------------------------

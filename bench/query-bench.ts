@@ -20,6 +20,11 @@ export interface Statement {
   readonly values: unknown[];
   /** Replayed under this name, as the service sent it (a named, prepared statement). */
   readonly name?: string;
+  /**
+   * Sent while the statement before it was still running, on another connection: the parts of a
+   * recommendation split over several connections (VECTOR_SEARCH_PARALLEL_SCANS), replayed so too.
+   */
+  readonly alongside?: boolean;
 }
 
 export interface PreparedSample {
@@ -57,11 +62,23 @@ export interface LoadResult {
   readonly sqlAll: LatencySummary;
 }
 
-const toStatement = (statement: CapturedStatement): Statement => ({
-  text: statement.text,
-  values: statement.values,
-  ...(statement.name ? { name: statement.name } : {}),
-});
+const toStatement = (
+  statement: CapturedStatement,
+  index: number,
+  list: readonly CapturedStatement[],
+): Statement => {
+  const before = list[index - 1];
+  const alongside =
+    before !== undefined &&
+    before.connection !== statement.connection &&
+    statement.started < before.started + before.ms;
+  return {
+    text: statement.text,
+    values: statement.values,
+    ...(statement.name ? { name: statement.name } : {}),
+    ...(alongside ? { alongside } : {}),
+  };
+};
 
 function kindOf(statement: Statement): string {
   const normalised = statement.text.trim().replace(/\s+/g, ' ');
@@ -291,10 +308,16 @@ export async function graphqlLoad(
   return summarise(measured.latencies, measured.seconds, measured.errors);
 }
 
-type ClientUser = <T>(worker: number, work: (client: pg.Client | pg.PoolClient) => Promise<T>) => Promise<T>;
+type Client = pg.Client | pg.PoolClient;
+/** Runs `work` on the worker's connection, with its `side` connections for statements sent alongside. */
+type ClientUser = <T>(
+  worker: number,
+  work: (client: Client, side: readonly Client[]) => Promise<T>,
+) => Promise<T>;
 
 export interface SqlConnector {
-  open(concurrency: number): Promise<{ use: ClientUser; close: () => Promise<void> }>;
+  /** `side`: connections per worker beyond its own, for statements replayed side by side. */
+  open(concurrency: number, side?: number): Promise<{ use: ClientUser; close: () => Promise<void> }>;
 }
 
 /** The captured statements replayed through `pg` by `concurrency` workers in a closed loop. */
@@ -306,10 +329,23 @@ export async function sqlLoad(
   seconds: number,
   warmupSeconds: number,
 ): Promise<LatencySummary> {
-  const { use, close } = await connector.open(concurrency);
+  // The widest group of statements the service sent side by side, less the worker's own connection.
+  const side = Math.max(
+    0,
+    ...samples.map((sample) => {
+      let widest = 0;
+      let width = 0;
+      for (const statement of pick(sample))
+        widest = Math.max(widest, (width = statement.alongside ? width + 1 : 1));
+      return widest - 1;
+    }),
+  );
+  const { use, close } = await connector.open(concurrency, side);
   try {
     return await closedLoop(concurrency, seconds, warmupSeconds, async (worker, iteration) => {
-      await use(worker, (client) => runStatements(client, pick(samples[iteration % samples.length]!)));
+      await use(worker, (client, extra) =>
+        runStatements(client, pick(samples[iteration % samples.length]!), extra),
+      );
     });
   } finally {
     await close();
@@ -321,16 +357,17 @@ export async function sqlLoad(
  * session options the service's own pool sets (`options`, e.g. `-c hnsw.ef_search=100`).
  */
 export const serverConnector = (url: string, options = ''): SqlConnector => ({
-  async open(concurrency) {
+  async open(concurrency, side = 0) {
     const clients = await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      Array.from({ length: concurrency * (1 + side) }, async () => {
         const client = new pg.Client({ connectionString: url, ...(options ? { options } : {}) });
         await client.connect();
         return client;
       }),
     );
     return {
-      use: (worker, work) => work(clients[worker]!),
+      use: (worker, work) =>
+        work(clients[worker]!, clients.slice(concurrency + worker * side, concurrency + (worker + 1) * side)),
       close: async () => {
         await Promise.all(clients.map((client) => client.end()));
       },
@@ -346,7 +383,7 @@ export const poolConnector = (pool: pg.Pool): SqlConnector => ({
       use: async (_worker, work) => {
         const client = await pool.connect();
         try {
-          return await work(client);
+          return await work(client, []);
         } finally {
           client.release();
         }

@@ -352,7 +352,10 @@ operation in-process (so they cannot drift from its code) and replayed through p
 closed-loop clients whose sessions carry the service's pgvector settings (read from the service's own pool:
 ${Object.keys(results.machine.postgresSettings).length ? 'hnsw.ef_search, hnsw.iterative_scan, hnsw.max_scan_tuples' : ''}): the vector statement(s) the repository ran,
 with their transaction if it used one. "All statements" replays every statement the service sent for the request
-(its product and embedding look-ups too), in order. Before measuring, a sample of requests is checked: GraphQL over HTTP
+(its product and embedding look-ups too), in order. Statements the service sent side by side on separate connections
+(a recommendation with several index scans, split while its pool had connections to spare: \`VECTOR_SEARCH_PARALLEL_SCANS\`)
+are replayed side by side too, each client with as many extra connections, and their rows merged as the service merges
+them. Before measuring, a sample of requests is checked: GraphQL over HTTP
 and the SQL floor must return the same products in the same order (and filtered ones only matching products), or the run
 fails. recall@10: against each case's exact SQL (every qualifying product scored, ordered by score; \`bench/query-cases.ts\`),
 itself checked against the repository's own exact path on the first samples, on ${serverCases[0]?.recallSamples ?? 0} samples per case
