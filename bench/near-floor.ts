@@ -3,10 +3,12 @@
 // checkout of the service (its dist/), started in turn on the same database and measured with the
 // same samples, next to the floors (the best raw SQL for the same answer, through plain `pg`).
 //
-//   npx tsx bench/near-floor.ts --url postgresql://…/bench_q10k [--root /path/a --root /path/b]
+//   npx tsx bench/near-floor.ts --url postgresql://…/bench_q10k [--root /path/a --root /path/b?KEY=VALUE&…]
 //        [--seconds 3] [--rounds 3] [--concurrency 1,16] [--cases similar-attributes,weighted-3-space]
 //
-// Each figure is the median over the rounds; the checkouts take turns within every round.
+// Each figure is the median over the rounds; the checkouts take turns within every round. A root
+// may carry settings after `?` (e.g. `.?VECTOR_SEARCH_PARALLEL_SCANS=1`): the same checkout can then
+// be measured with a setting on and off.
 //
 // The catalogue comes from `npm run bench` (it keeps none) or bench/databases.ts's
 // prepareServerCatalogue; the models from bench/.cache (prepareBenchModels).
@@ -36,7 +38,10 @@ const { values: options } = parseArgs({
 });
 if (!options.url) throw new Error('--url of a prepared bench catalogue is required');
 const url = options.url;
-const roots = options.root ?? [PROJECT_ROOT];
+const roots = (options.root ?? [PROJECT_ROOT]).map((spec) => {
+  const [path, query] = spec.split('?') as [string, string | undefined];
+  return { spec, path, env: Object.fromEntries(new URLSearchParams(query ?? '')) };
+});
 const seconds = Number(options.seconds);
 const levels = options.concurrency.split(',').map(Number);
 const wanted = options.cases?.split(',');
@@ -112,7 +117,8 @@ async function main(): Promise<void> {
   for (const [index, root] of roots.entries()) {
     services.push(
       await startService({
-        root,
+        root: root.path,
+        extraEnv: root.env,
         port: 4731 + index,
         databaseUrl: url,
         modelsDir: models.modelsDir,
@@ -161,7 +167,7 @@ async function main(): Promise<void> {
         for (const [index, root] of roots.entries()) {
           const values = latencies.get(`${index}|${item.id}|${c}`)!;
           print({
-            root,
+            root: root.spec,
             case: item.id,
             c,
             p50: median(values.filter((_, i) => i % 2 === 0)),
