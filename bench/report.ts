@@ -977,6 +977,29 @@ scans alone, run one after the other, are 3.4 ms of SQL before any candidate is 
 to run at once, on three connections, with a second round trip for the scoring — more work per request under
 load, for latency at low load.
 
+After the 07:39 run (issue 14) — **a recommendation's index scans side by side on idle connections**
+(\`VECTOR_SEARCH_PARALLEL_SCANS\`, default 4; \`RecommendationRepository.run\`, the \`part\` of \`recommendationSql\`,
+\`src/db/pool-capacity.ts\`). The statement ran its scans one after the other. On the server, while the pool has
+connections no other request is waiting for, it is now split into parts, one per scan (up to the setting), run at
+once on separate connections: each part scores its own scan's candidates in every space and returns its best k, and
+since a product's score does not depend on which scan found it, the best k of the parts' rows together is the one
+statement's answer (test/parallel-scans.test.ts: same products, order and scores for four plan shapes). With requests
+waiting for a connection every request sends one statement, as before; the embedded database (one session) never
+splits. In process at 10k (400 requests over 32 products, the pool's statements timed): SQL 9.24 → 7.06 ms p50, the
+parts 2.3 / 4.3 / 5.0 ms. Before → after (\`bench/near-floor.ts\`, 97719bb vs this build on fresh 10k and 100k
+catalogues of this suite's generator, five alternating rounds of 3 s, around 10:30 UTC, recall@10 1.000 in every row):
+three weighted spaces c=1 10k 10.84 → 8.78 ms p50, 100k 11.90 → 9.04 ms; c=16 10k 179 → 182 req/s, 100k 158 → 151
+(within noise: \`similarProducts\` CLIP, whose path did not change, moved 582 → 606 and 742 → 816 req/s in the same
+rounds). Short of the target (the floors' sum in those rounds 5.32 / 2.62 ms, so 7.39 / 4.14 ms): the parts share the
+two cores with each other and with the service, and each part scores its ~99 candidates in every space — a candidate
+two scans found is scored by both. At 100k the scoring is most of it: each part took 4.4–5.1 ms in \`EXPLAIN
+(ANALYZE, BUFFERS)\` with every buffer a hit (1 500–1 800 of them), the attribute part as long as the image part though
+its scan takes 0.4 ms; a product seen for the first time read 370–840 buffers from outside \`shared_buffers\` (8–39 ms).
+Measured on the way, not applied: the IMAGE space's candidates from its Hamming index on the server
+(\`VECTOR_SEARCH_BINARY_CANDIDATES=on\`, near-floor 10k, 4 rounds): \`similarProducts\` IMAGE 5.27 → 3.61 ms, three spaces
+10.47 → 10.09 ms, recall@10 1.000 on 16 queries — at 100k an earlier measurement found Hamming candidates slower than the
+halfvec index (5.0 against 2.4–3.1 ms, above), so the server keeps \`auto\` = off.
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
