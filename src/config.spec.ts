@@ -63,7 +63,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ DB_PREPARED_STATEMENTS: '-1' })).toThrow(/DB_PREPARED_STATEMENTS/);
     expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'many' })).toThrow(/DB_PREPARED_STATEMENTS/);
     expect(loadConfig({ DB_PREPARED_STATEMENTS: '0' }).search.preparedStatements).toBe(0);
-    expect(loadConfig({}).search.parallelScans).toBe(4);
+    expect(loadConfig({}).search.parallelScans).toBe(2);
     expect(loadConfig({ VECTOR_SEARCH_PARALLEL_SCANS: '1' }).search.parallelScans).toBe(1);
     expect(() => loadConfig({ VECTOR_SEARCH_PARALLEL_SCANS: '0' })).toThrow(/VECTOR_SEARCH_PARALLEL_SCANS/);
     expect(() => loadConfig({ HNSW_M: '32', HNSW_EF_CONSTRUCTION: '48' })).toThrow(

@@ -196,8 +196,9 @@ const configSchema = z.object({
    * A recommendation over several spaces (or several examples with BEST_SCORE) splits its index
    * scans over up to this many statements run side by side, on pool connections no other request
    * is waiting for; 1 runs one statement. The embedded database has one session and runs one.
+   * 2: on a 2-core server, three spaces in 2 parts beat 3 parts and 1 (BENCHMARKS.md).
    */
-  VECTOR_SEARCH_PARALLEL_SCANS: z.coerce.number().int().min(1).max(16).default(4),
+  VECTOR_SEARCH_PARALLEL_SCANS: z.coerce.number().int().min(1).max(16).default(2),
   HNSW_M: z.coerce.number().int().min(2).max(100).default(16),
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(4).max(1000).default(128),
   MODELS_DIR: z.string().default('models'),

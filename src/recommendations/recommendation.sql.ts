@@ -316,15 +316,47 @@ function isSingleTarget(plan: RecommendationPlan): boolean {
 /**
  * How many index scans the plan's statement runs for its candidates: one per space, or with
  * BEST_SCORE one per space and liked example; 1 for a single target (its one scan is the answer).
- * A statement limited to a `part` of them (recommendationSql) runs every `of`-th from `index`.
  */
 export function candidateScans(plan: RecommendationPlan): number {
-  if (isSingleTarget(plan)) return 1;
-  const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
-  return plan.spaces.reduce((sum, space) => sum + (best ? space.positives.length : 1), 0);
+  return scanCosts(plan).length;
 }
 
-/** The candidate scans a statement runs: those numbered index, index + of, … (candidateScans). */
+/**
+ * Each candidate scan's estimated cost, in the order the statement runs them: an HNSW search costs
+ * about its vectors' dimension per visited node (a 2048-d image scan ~2.6 ms, a 512-d CLIP scan
+ * ~1.35 ms, the 3-d attribute scan ~0.3 ms at 10k, BENCHMARKS.md); TAGS and GEO have no vector
+ * index and read every product.
+ */
+function scanCosts(plan: RecommendationPlan): number[] {
+  if (isSingleTarget(plan)) return [1];
+  const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
+  return plan.spaces.flatMap((space) => {
+    const cost =
+      space.space === EmbeddingSpace.TAGS || space.space === EmbeddingSpace.GEO ? 1e6 : space.dimension;
+    return Array.from({ length: best ? space.positives.length : 1 }, () => cost);
+  });
+}
+
+/**
+ * Which part runs each scan when the statement is split into `of` parts: the costliest scan first,
+ * each to the part with the least estimated cost so far, so the parts take about equally long
+ * (three spaces in two parts: the image scan alone, the CLIP and attribute scans together).
+ */
+export function scanParts(costs: readonly number[], of: number): number[] {
+  const loads = Array.from({ length: of }, () => 0);
+  const parts = costs.map(() => 0);
+  const order = costs
+    .map((cost, scan) => ({ cost, scan }))
+    .sort((a, b) => b.cost - a.cost || a.scan - b.scan);
+  for (const { cost, scan } of order) {
+    const part = loads.indexOf(Math.min(...loads));
+    parts[scan] = part;
+    loads[part]! += cost;
+  }
+  return parts;
+}
+
+/** The candidate scans a statement runs: those scanParts gives part `index` of `of`. */
 export interface ScanPart {
   readonly index: number;
   readonly of: number;
@@ -357,8 +389,9 @@ export function recommendationSql(
   const best = plan.strategy === RecommendationStrategy.BEST_SCORE;
   const ctes: Prisma.Sql[] = [];
   const candidateQueries: Prisma.Sql[] = [];
-  /** Index scans numbered so far, in the order candidateScans counts them. */
+  /** Index scans numbered so far, in the order scanCosts lists them, and the part each belongs to. */
   let scans = 0;
+  const assigned = scanParts(scanCosts(plan), part.of);
   // Each candidate row carries, as k<i>, its distance in the space whose scan found it (the scan has
   // the row and its value at hand); NULL elsewhere, and always with BEST_SCORE, whose distance
   // is to the nearest of several examples, not to the one the scan searched for.
@@ -377,7 +410,7 @@ export function recommendationSql(
     const limit = exact ? Prisma.empty : sql`LIMIT ${count(candidateCount(plan, bits))}`;
     const candidatesFor = (q: Value, distance: Prisma.Sql | null) => {
       const scan = scans++;
-      if (scan % part.of !== part.index) return;
+      if (assigned[scan] !== part.index) return;
       candidateQueries.push(sql`(SELECT ${source.id}, ${knownDistances(index, distance)} FROM ${source.from} WHERE ${source.present} ${where}
             ORDER BY ${orderingSql(space, source.value, q, bits)} ${limit})`);
     };
