@@ -1000,6 +1000,20 @@ Measured on the way, not applied: the IMAGE space's candidates from its Hamming 
 10.47 → 10.09 ms, recall@10 1.000 on 16 queries — at 100k an earlier measurement found Hamming candidates slower than the
 halfvec index (5.0 against 2.4–3.1 ms, above), so the server keeps \`auto\` = off.
 
+After the 10:33 run (issue 14) — **two parts by default, the scans shared out by cost** (\`scanParts\` in
+\`recommendation.sql.ts\`; \`VECTOR_SEARCH_PARALLEL_SCANS\` default 4 → 2). The 10:33 run above split three spaces
+into three parts, one per scan. The same build with the setting at 1, 2 and 4 (\`bench/near-floor.ts\`, 5 alternating
+rounds, 10k / 100k, ~11:35 UTC): c=1 10.05 / 6.55 / 7.53 ms and 11.99 / 8.39 / 9.07 ms; c=16 178 / 189 / 182 and
+154 / 157 / 144 req/s — two parts were the fastest at both sizes and both loads. Round robin gave two parts the
+attribute and CLIP scans in one and the image scan in the other by the order of the spaces only; now each scan goes,
+costliest first, to the part with the least estimated cost so far (an HNSW search costs about its dimension per
+visited node; TAGS and GEO read every product), so any order of spaces gives the image scan a part of its own. Before
+(97719bb, one statement) → three parts → this build (two), 5 alternating rounds, ~11:45 UTC, recall@10 1.000 in every
+row: c=1 10k 11.02 → 9.76 → 7.32 ms p50, 100k 11.71 → 9.20 → 8.13 ms; c=16 10k 176 → 166 → 170 req/s, 100k 171 →
+145 → 159 req/s. The target at 10k in those rounds was 6.32 ms (floors 0.34 + 2.88 + 1.21), at 100k 4.09 ms: closer,
+not met. At c=16 a split still happens whenever the pool has idle connections at that moment, which costs 1–7 %
+of throughput in these rounds (within this host's noise for one comparison, but on the same side in both sweeps).
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
