@@ -18,6 +18,7 @@ export interface ServiceProcess {
   readonly spawnedAt: number;
   /** RSS right after /readyz answered ready. */
   readonly startRssBytes: number;
+  /** The last 20 kB the process wrote, its log (stdout) and stderr interleaved. */
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -66,13 +67,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     {
       cwd: options.root ?? PROJECT_ROOT,
       env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // stdout too: the service logs there (pino), so a failed run keeps the error's log line.
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  const keep = (chunk: Buffer): void => {
     stderr = (stderr + chunk.toString()).slice(-20_000);
-  });
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = once(child, 'exit');
   const base = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 180_000;
