@@ -141,15 +141,14 @@ export async function runStatements(
       continue;
     }
     const connections = [client, ...side];
-    const results =
-      connections.length >= group.length
-        ? await Promise.all(
-            group.map((statement, index) => connections[index]!.query(queryConfig(statement))),
-          )
-        : await group.reduce<Promise<pg.QueryResult[]>>(
-            async (done, statement) => [...(await done), await client.query(queryConfig(statement))],
-            Promise.resolve([]),
-          );
+    let results: pg.QueryResult[] = [];
+    if (connections.length >= group.length) {
+      results = await Promise.all(
+        group.map((statement, index) => connections[index]!.query(queryConfig(statement))),
+      );
+    } else {
+      for (const statement of group) results.push(await client.query(queryConfig(statement)));
+    }
     const merged = mergeParts(results.map((result) => result.rows as Array<Record<string, unknown>>));
     if (merged.length > 0) rows = merged;
   }

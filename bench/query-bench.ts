@@ -335,8 +335,10 @@ export async function sqlLoad(
     ...samples.map((sample) => {
       let widest = 0;
       let width = 0;
-      for (const statement of pick(sample))
-        widest = Math.max(widest, (width = statement.alongside ? width + 1 : 1));
+      for (const statement of pick(sample)) {
+        width = statement.alongside ? width + 1 : 1;
+        widest = Math.max(widest, width);
+      }
       return widest - 1;
     }),
   );
