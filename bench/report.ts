@@ -1014,6 +1014,27 @@ row: c=1 10k 11.02 → 9.76 → 7.32 ms p50, 100k 11.71 → 9.20 → 8.13 ms; c=
 not met. At c=16 a split still happens whenever the pool has idle connections at that moment, which costs 1–7 %
 of throughput in these rounds (within this host's noise for one comparison, but on the same side in both sweeps).
 
+After the 10:33 run (issue 14) — **a weighted statement scores only the candidates that can reach the answer**
+(\`boundedScoring\` in \`recommendation.sql.ts\`). One statement (under load, with \`VECTOR_SEARCH_PARALLEL_SCANS=1\`,
+and always on the embedded database) scored every candidate of its scans in every space: three weighted spaces at
+100k, ~268 distinct candidates and ~337 vectors read by key. Now, where a space's scan did not return a candidate,
+its stored vector there is only looked up in the primary key's index (whether it has one) and its similarity is
+bounded by the lowest the scan returned (attributes, tags and location, in the product's row, are computed); the
+bound is the weighted mean over exactly the spaces the product has. The 2k candidates with the highest bounds are
+scored, then only those of the rest whose bound reaches the k-th score: the answer scoring every candidate gives, as
+far as each scan returns its nearest (test/bounded-scoring.test.ts, both databases: 35 queries each against the exact
+answer, products without one of the vectors, a twin that wins only through renormalisation; it fails when presence,
+the tail or the bound is broken). A split statement's parts (idle server) still score all their candidates: a part
+knows only its own scans' bounds. On the 40 bench queries, TA-style (scored in order of bound until the k-th score
+passes the next bound), 19 of 262 candidates at 10k and 59 of 268 at 100k needed scoring; with k candidates scored
+first, up to 187 more followed at 100k, with 2k at most 16. One statement, before (dfb9f8b) → after (bc94800), both
+with \`VECTOR_SEARCH_PARALLEL_SCANS=1\` (\`bench/near-floor.ts\`, 5 alternating rounds, ~13:50 UTC, recall@10 1.000 in
+every row): c=1 10k 12.76 → 11.21 ms p50, 100k 13.70 → 11.85 ms; c=16 10k 147 → 166 req/s, 100k 135 → 154 req/s.
+With the default (split while the pool has connections to spare), same kind of sweep ~13:40 UTC: c=1 unchanged
+(10k 7.84 / 7.98 ms, 100k 11.19 / 10.60 ms: the split path), c=16 10k 145 → 165 req/s, 100k 127 → 140 req/s.
+Tried and not kept: splitting only while nothing else runs on the pool (the change feed's LISTEN holds a pool
+connection, so it never split at c=1: 11.56 ms; at c=16 +5 % at 100k and −2 % at 10k against the above).
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
