@@ -137,7 +137,6 @@ describe.each(testDatabaseKinds())('bounded scoring of weighted recommendations 
     return [got!.data!.recommendations, want!.data!.recommendations];
   };
   const expectSame = (got: Scored, want: Scored, title: string) => {
-    console.log(title, JSON.stringify(got.slice(0, 5)), JSON.stringify(want.slice(0, 5)));
     expect(
       got.map((row) => row.product.sku),
       title,
