@@ -1035,6 +1035,31 @@ With the default (split while the pool has connections to spare), same kind of s
 Tried and not kept: splitting only while nothing else runs on the pool (the change feed's LISTEN holds a pool
 connection, so it never split at c=1: 11.56 ms; at c=16 +5 % at 100k and −2 % at 10k against the above).
 
+After the 13:54 run (issue 14) — **tried and not kept** (fresh 10k and 100k catalogues of this suite's generator,
+~16:10–16:50 UTC; prototypes reverted, nothing of them in \`src/\`):
+- *Split parts that only gather candidates, then one bounded statement over all of them* (a second round trip: the
+  parts return ids with their scans' distances; the scoring statement takes them as arrays, so every scan's bound is
+  known and the parts no longer score what the bound would rule out). Same answers (test/bounded-scoring.test.ts
+  with a three-part app added, checked to fail when a part's candidates are dropped), but slower
+  (\`bench/near-floor.ts\`, 5 alternating rounds, 7b7f2ce → prototype with 2 parts / 3 parts, recall@10 1.000 in every
+  row): c=1 10k 5.91 → 6.99 / 7.50 ms p50, 100k 8.49 → 9.66 / 10.67 ms; c=16 10k 224 → 193 / 204 req/s, 100k 176 →
+  173 / 171. In the server's log at 10k the two parts took 3.5–4.1 ms each side by side (alone 2.3 and 2.7 ms: two
+  backends and the service share two cores), then the scoring statement 0.46 ms to bind (~260 ids and distances as
+  arrays) and 1.6 ms to execute — more than each part scoring its own ~99 candidates.
+- *No presence look-ups: the bound taken as the best of the product having or lacking each vector its scans did not
+  see* (a valid upper bound without reading anything). On a captured 100k statement the tail then grew from 16 to 149
+  scored candidates and the statement from ~4.3 to ~5.5 ms (8 alternating runs): a product one scan found and the
+  others did not is bounded by its found spaces alone, which is too high. Dropping the look-ups altogether (not a
+  valid bound; measured only to size them) took it to ~3.3 ms, and the three scans alone are ~1.8 ms of it.
+- *One look-up per candidate instead of one per space* (all of its model ids by the primary key's prefix, only where
+  some scan missed it): ~4.3 against ~4.3 ms — the cost is a sub-plan per candidate, not the index descents.
+- Plans and caches, measured on the way: the named statement's generic plan executes as fast as a custom one (mean
+  over 32 products 4.54 against 5.19 ms, \`plan_cache_mode\` forced each way), so the statement's name costs
+  nothing; the same statement run twice for one product took ~9–10 ms the first time and 4.3–4.9 ms the second
+  (both orders alternated): a product's graph neighbourhood and vectors are out of the CPU's caches and the
+  128 MB of \`shared_buffers\` when its turn comes round in a cycle of 32 — as they are for the floors, which cycle
+  the same way.
+
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
 
