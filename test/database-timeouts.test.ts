@@ -80,6 +80,41 @@ describe.each(testDatabaseKinds())('database timeouts (%s)', (kind) => {
   );
 
   it.runIf(kind === 'server')(
+    'fails a bulk write blocked by a lock with SERVICE_UNAVAILABLE, writing nothing',
+    async () => {
+      const locker = new pg.Client({ connectionString: test.url! });
+      await locker.connect();
+      const inputs = ['LOCKED-W1', 'LOCKED-W2'].map((sku) => ({
+        sku,
+        name: sku,
+        category: 'mugs',
+        price: 3,
+        attributes: [
+          { axis: 'value_for_money', value: 10 },
+          { axis: 'customer_satisfaction', value: 20 },
+          { axis: 'environmental_friendliness', value: 30 },
+        ],
+      }));
+      try {
+        await locker.query('BEGIN');
+        // Reads go on; the insert waits for the lock until the statement timeout cancels it.
+        await locker.query('LOCK TABLE product IN SHARE MODE');
+        const add = await timed(() =>
+          app.gql('mutation ($inputs: [ProductInput!]!) { addProducts(inputs: $inputs) { id } }', { inputs }),
+        );
+        expect(errorCodes(add.result)).toEqual(['SERVICE_UNAVAILABLE']);
+        expect(add.ms).toBeGreaterThanOrEqual(STATEMENT_TIMEOUT_MS - 50);
+        expect(add.ms).toBeLessThan(STATEMENT_TIMEOUT_MS + 3_000);
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      const stored = await database.pool.query(`SELECT 1 FROM product WHERE sku LIKE 'LOCKED-W%'`);
+      expect(stored.rowCount).toBe(0);
+    },
+  );
+
+  it.runIf(kind === 'server')(
     'fails a query that cannot get a pool connection within the connect timeout',
     async () => {
       const held = await database.pool.connect();
