@@ -1036,7 +1036,7 @@ Tried and not kept: splitting only while nothing else runs on the pool (the chan
 connection, so it never split at c=1: 11.56 ms; at c=16 +5 % at 100k and −2 % at 10k against the above).
 
 After the 13:54 run (issue 14) — **tried and not kept** (fresh 10k and 100k catalogues of this suite's generator,
-~16:10–16:50 UTC; prototypes reverted, nothing of them in \`src/\`):
+~16:10–16:50 UTC unless said; prototypes reverted, nothing of them in \`src/\`):
 - *Split parts that only gather candidates, then one bounded statement over all of them* (a second round trip: the
   parts return ids with their scans' distances; the scoring statement takes them as arrays, so every scan's bound is
   known and the parts no longer score what the bound would rule out). Same answers (test/bounded-scoring.test.ts
@@ -1059,6 +1059,14 @@ After the 13:54 run (issue 14) — **tried and not kept** (fresh 10k and 100k ca
   (both orders alternated): a product's graph neighbourhood and vectors are out of the CPU's caches and the
   128 MB of \`shared_buffers\` when its turn comes round in a cycle of 32 — as they are for the floors, which cycle
   the same way.
+- *Ingest: onnxruntime's intra-op threads sleep instead of spinning* (the prototype below, applied to
+  \`createCpuSession\` in a second checkout; \`npm run bench:ingest -- --compare nospin=<checkout> --rounds 3\`,
+  ~17:30 UTC, after the 16:47 run): faster in all three rounds — best of 1 / 2 in flight 9.46 / 8.89 / 9.08 against
+  9.07 / 8.78 / 8.50 products/s, 1 in flight +3 to +16 % — and the raw model limit too (CNN 36.5–37.4 against
+  38.3–38.8 ms, CLIP 48.3–49.9 against 52.1–53.1 ms per image in batches of 16), so the ratio stays where it was
+  (0.776 against 0.795, medians). But one image at a time, as a \`recommendations\` example photo is embedded, the
+  ResNet-50-shaped graph took 51.8 ms p50 against 40.4 ms spinning (30 alternating runs, batch 1, raw sessions): the
+  sessions serve both, so not applied. A worker (\`ROLE=worker\`) embeds only in batches and could sleep its threads.
 
 Proposed, not applied — measured effect where a prototype was run (prototypes never edit \`src/\`: they wrap the
 service's own modules at run time or rewrite a captured statement):
